@@ -1,0 +1,1 @@
+"""Tsunagu (つなぐ): a self-hostable crowdsourcing work platform."""
