@@ -96,6 +96,7 @@ class JobFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Job
+        skip_postgeneration_save = True
 
     client = factory.SubFactory(ClientFactory)
     format = JobFormat.PROJECT
@@ -110,9 +111,7 @@ class TaskJobFactory(JobFactory):
     format = JobFormat.TASK
     title = "商品データの入力（100件）"
     budget_yen = 5_000
-    batch = factory.RelatedFactory(
-        "tests.factories.TaskBatchFactory", factory_related_name="job"
-    )
+    batch = factory.RelatedFactory("tests.factories.TaskBatchFactory", factory_related_name="job")
 
 
 class TaskBatchFactory(factory.django.DjangoModelFactory):
@@ -157,6 +156,7 @@ class ProposalFactory(factory.django.DjangoModelFactory):
 class ContractFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contract
+        skip_postgeneration_save = True
 
     job = factory.SubFactory(JobFactory)
     client = factory.SelfAttribute("job.client")
