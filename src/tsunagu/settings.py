@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "tsunagu.accounts",
     "tsunagu.skills",
     "tsunagu.work",
+    "tsunagu.payments",
     "tsunagu.api",
     "tsunagu.web",
     "tsunagu.demo",
