@@ -23,10 +23,10 @@ def database_snapshot() -> dict[str, object]:
     from tsunagu.work.models import Job, Proposal
 
     snapshot: dict[str, object] = dict(table_counts())
-    snapshot["job_states"] = list(Job.objects.order_by("pk").values_list("pk", "status", "updated_at"))
-    snapshot["proposal_states"] = list(
-        Proposal.objects.order_by("pk").values_list("pk", "status")
+    snapshot["job_states"] = list(
+        Job.objects.order_by("pk").values_list("pk", "status", "updated_at")
     )
+    snapshot["proposal_states"] = list(Proposal.objects.order_by("pk").values_list("pk", "status"))
     snapshot["users"] = list(User.objects.order_by("pk").values_list("pk", "updated_at"))
     snapshot["profiles"] = list(
         WorkerProfile.objects.order_by("pk").values_list("pk", "updated_at", "rating_count")

@@ -39,3 +39,32 @@ def organizations_of(user: User) -> QuerySet[Organization]:
 
 def membership_of(user: User, organization: Organization) -> Membership | None:
     return Membership.objects.filter(user=user, organization=organization).first()
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """The user's memberships with their organizations, by organization name."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name", "id")
+    )
+
+
+def worker_profile_of(user: User) -> WorkerProfile | None:
+    return WorkerProfile.objects.filter(user=user).first()
+
+
+def organization_invited_by_token(token: str) -> Organization | None:
+    """The organization an open (unaccepted, unexpired) join link invites to.
+
+    Tokens are stored as their SHA-256, as ``organization_invite`` writes them.
+    """
+    import hashlib
+
+    from django.utils import timezone
+
+    return Organization.objects.filter(
+        invitations__token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        invitations__accepted_at__isnull=True,
+        invitations__expires_at__gt=timezone.now(),
+    ).first()

@@ -16,7 +16,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -252,6 +252,16 @@ def portfolio_item_add(
         raise RuleViolation(_("Only workers have a portfolio."), code="not_a_worker")
     if not title.strip():
         raise DomainError(_("Enter a title."), code="title_required", field="title")
+    if url:
+        # Only web links: a javascript: or data: address would run in the page.
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise DomainError(
+                _("Enter a web address starting with http:// or https://."),
+                code="invalid_url",
+                field="url",
+            ) from None
     return PortfolioItem.objects.create(
         profile=profile, title=title.strip(), description=description, url=url
     )

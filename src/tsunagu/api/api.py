@@ -2,7 +2,10 @@
 
 from ninja import NinjaAPI
 
+from tsunagu.accounts.api import router as accounts_router
 from tsunagu.api.errors import install_problem_handlers
+from tsunagu.skills.api import router as skills_router
+from tsunagu.work.api import router as work_router
 
 api = NinjaAPI(
     title="Tsunagu API",
@@ -11,3 +14,6 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_problem_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("", skills_router)
+api.add_router("", work_router)

@@ -6,7 +6,7 @@ Each body carries ``type``, ``title``, ``status``, ``detail`` and our stable
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -26,6 +26,16 @@ TITLES = {
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     429: "Too Many Requests",
+}
+
+
+# Ninja raises HttpError itself for these: 400 for a body that is not JSON,
+# 403 when the CSRF check of a session-authenticated call fails.
+HTTP_ERROR_CODES = {
+    400: "invalid_json",
+    403: "csrf_failed",
+    404: "not_found",
+    405: "method_not_allowed",
 }
 
 
@@ -85,12 +95,16 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     def on_http_error(request: HttpRequest, exc: object) -> HttpResponse:
         assert isinstance(exc, HttpError)  # Ninja types handlers loosely
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
         return problem_response(
             api, request, status=exc.status_code, code=code, detail=str(exc.message)
         )
 
+    def on_not_found(request: HttpRequest, exc: object) -> HttpResponse:
+        return problem_response(api, request, status=404, code="not_found", detail="Not found.")
+
     api.add_exception_handler(DomainError, on_domain_error)
+    api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(ValidationError, on_validation_error)
     api.add_exception_handler(AuthenticationError, on_authentication_error)
     api.add_exception_handler(HttpError, on_http_error)

@@ -122,6 +122,10 @@ def _check_task_terms(terms: TaskTerms) -> None:
             code="invalid_worker_cap",
             field="per_worker_cap",
         )
+    if not 1 <= terms.qualification_min_level <= 5:
+        raise DomainError(
+            _("A skill level is 1 to 5."), code="invalid_level", field="qualification_min_level"
+        )
 
 
 def _check_competition_terms(terms: CompetitionTerms) -> None:
