@@ -1,9 +1,69 @@
+"""The pages' addresses. The accounts mails link to /accounts/verify/<token>/,
+/accounts/reset/<uid>/<token>/ and /organizations/join/<token>/."""
+
 from django.urls import path
 
-from tsunagu.web import views
+from tsunagu.web.views import accounts, contracts, jobs, mypage, workers
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", jobs.home, name="home"),
+    # accounts
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/login/", accounts.login_view, name="login"),
+    path("accounts/logout/", accounts.logout_view, name="logout"),
+    path("accounts/verify/<str:token>/", accounts.verify_email, name="verify_email"),
+    path("accounts/reset/", accounts.password_reset_request, name="password_reset"),
+    path(
+        "accounts/reset/<int:user_id>/<str:token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("accounts/close/", accounts.account_close, name="account_close"),
+    path("organizations/join/<str:token>/", accounts.organization_join, name="organization_join"),
+    # マイページ
+    path("mypage/", mypage.dashboard, name="mypage"),
+    path("mypage/profile/", mypage.profile_edit, name="profile_edit"),
+    path("mypage/skills/", mypage.skills, name="skills"),
+    path("mypage/skills/<slug:slug>/remove/", mypage.skill_remove, name="skill_remove"),
+    path("mypage/portfolio/", mypage.portfolio, name="portfolio"),
+    path("mypage/invitations/", mypage.invitations, name="invitations"),
+    path(
+        "invitations/<int:invitation_id>/respond/",
+        mypage.invitation_respond,
+        name="invitation_respond",
+    ),
+    path("invitations/send/", jobs.invitation_create, name="invitation_create"),
+    # workers
+    path("workers/", workers.worker_list, name="worker_list"),
+    path("workers/<int:user_id>/", workers.worker_detail, name="worker_detail"),
+    # jobs
+    path("jobs/new/", jobs.job_create, name="job_create"),
+    path("jobs/<int:job_id>/", jobs.job_detail_view, name="job_detail"),
+    path("jobs/<int:job_id>/propose/", jobs.proposal_create, name="proposal_create"),
+    path("jobs/<int:job_id>/join/", jobs.task_join, name="task_join"),
+    path("jobs/<int:job_id>/enter/", jobs.competition_enter, name="competition_enter"),
+    path("jobs/<int:job_id>/award/", jobs.competition_award, name="competition_award"),
+    path("jobs/<int:job_id>/close/", jobs.job_close, name="job_close"),
+    path("proposals/<int:proposal_id>/accept/", jobs.proposal_accept, name="proposal_accept"),
+    path("proposals/<int:proposal_id>/decline/", jobs.proposal_decline, name="proposal_decline"),
+    path(
+        "proposals/<int:proposal_id>/withdraw/",
+        jobs.proposal_withdraw,
+        name="proposal_withdraw",
+    ),
+    # contracts
+    path("contracts/<int:contract_id>/", contracts.contract_detail_view, name="contract_detail"),
+    path(
+        "contracts/<int:contract_id>/messages/",
+        contracts.message_create,
+        name="message_create",
+    ),
+    path(
+        "contracts/<int:contract_id>/complete/",
+        contracts.contract_complete,
+        name="contract_complete",
+    ),
+    path("contracts/<int:contract_id>/review/", contracts.review_create, name="review_create"),
 ]
