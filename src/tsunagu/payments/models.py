@@ -1,0 +1,247 @@
+"""The escrow ledger: accounts, append-only journal entries and their postings.
+
+Double entry with signed integer yen. Every ``JournalEntry`` has postings
+that sum to zero; an ``Account``'s ``balance`` is the cached sum of its
+postings. A positive balance is money the platform holds for someone (a
+hold, a worker's balance, fees, taxes payable). Two kinds sit on the other
+side and may go negative: ``external`` (money that came in from a provider,
+so its balance is minus the net received) and ``losses`` (what the platform
+absorbed, e.g. a chargeback after the money was released).
+
+The ledger knows nothing of jobs: an account or entry names its owner with a
+reference string such as ``milestone:123`` or ``user:45``.
+
+Entries and postings are never updated or deleted. Three guards, from cheap
+to strong: ``save()``/``delete()`` on an instance raise; the managers'
+``update()``/``delete()`` raise; database triggers (migration 0002) refuse
+UPDATE on both databases and DELETE on PostgreSQL. SQLite keeps DELETE
+possible because Django's ``flush`` (used between transactional tests)
+deletes rows; TRUNCATE on PostgreSQL does not fire row triggers.
+
+Rows change only through ``tsunagu.payments.ledger`` and
+``tsunagu.payments.services``.
+"""
+
+from typing import Any, NoReturn, TypeVar
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+PLATFORM = "platform"  # the reference of the platform's own accounts
+
+
+class AccountKind(models.TextChoices):
+    HOLD = "hold", _("Escrow hold")
+    WORKER_BALANCE = "worker_balance", _("Worker balance")
+    PAYOUT_IN_FLIGHT = "payout_in_flight", _("Payout in flight")
+    FEE_REVENUE = "fee_revenue", _("Fee revenue")
+    FEE_TAX = "fee_tax", _("Consumption tax on fees")
+    WITHHOLDING_PAYABLE = "withholding_payable", _("Withholding tax payable")
+    LOSSES = "losses", _("Losses")
+    EXTERNAL = "external", _("External (provider)")
+
+
+# The kinds on the far side of the ledger, whose balance may be negative.
+NEGATIVE_KINDS = frozenset({AccountKind.EXTERNAL, AccountKind.LOSSES})
+
+
+class EntryKind(models.TextChoices):
+    FUND = "fund", _("Fund")
+    RELEASE = "release", _("Release")
+    REFUND = "refund", _("Refund")
+    SPLIT = "split", _("Split")
+    WITHDRAW = "withdraw", _("Withdrawal")
+    PAYOUT_FAILED = "payout_failed", _("Failed payout")
+    CHARGEBACK = "chargeback", _("Chargeback")
+    REVERSAL = "reversal", _("Reversal")
+
+
+# The entry kinds that settle a hold; each hold has at most one of them.
+SETTLING_KINDS = frozenset({EntryKind.RELEASE, EntryKind.REFUND, EntryKind.SPLIT})
+
+
+class Account(models.Model):
+    """One (kind, reference) pair; ``balance`` caches the sum of its postings.
+
+    ``balance`` changes only inside ``ledger_post`` under the row's lock. The
+    CHECK constraints refuse a negative balance unless ``may_go_negative``,
+    which only the external and losses kinds may set.
+    """
+
+    kind = models.CharField(_("kind"), max_length=24, choices=AccountKind.choices)
+    reference = models.CharField(_("reference"), max_length=120)
+    balance = models.BigIntegerField(_("balance (yen)"), default=0)
+    may_go_negative = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "reference"], name="account_kind_reference"),
+            models.CheckConstraint(
+                condition=Q(balance__gte=0) | Q(may_go_negative=True),
+                name="account_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(may_go_negative=False) | Q(kind__in=sorted(NEGATIVE_KINDS)),
+                name="account_negative_only_external_losses",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AccountKind.values), name="account_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.reference}"
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
+    """A queryset that refuses bulk changes: ledger rows are written once."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{self.model.__name__} rows are append-only; post a new entry")
+
+    def delete(self) -> NoReturn:
+        raise TypeError(f"{self.model.__name__} rows are append-only; post a reversal")
+
+
+class AppendOnlyModel(models.Model):
+    """Refuses ``save()`` of an existing row and ``delete()``."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are append-only; post a new entry")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} rows are append-only; post a reversal")
+
+
+class JournalEntry(AppendOnlyModel):
+    """One balanced movement of money; its postings sum to zero.
+
+    ``dedupe_key`` makes a retried write take effect once: a second post with
+    the same key returns this entry. ``reverses`` points at the entry this
+    one undoes (a failed payout undoes its withdrawal); it is unique, so an
+    entry is undone at most once.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    reference = models.CharField(_("reference"), max_length=120)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+    )
+    memo = models.CharField(_("memo"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "journal entries"
+        indexes = [models.Index(fields=["reference", "kind"], name="entry_reference_kind")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EntryKind.values), name="entry_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.reference}"
+
+
+class Posting(AppendOnlyModel):
+    """A signed amount on one account; positive adds to its balance."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount = models.BigIntegerField(_("amount (yen)"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="posting_amount_not_zero"),
+            models.UniqueConstraint(fields=["entry", "account"], name="posting_entry_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} on account {self.account_id}"
+
+
+class HoldState(models.TextChoices):
+    FUNDED = "funded", _("Funded")
+    RELEASED = "released", _("Released")
+    REFUNDED = "refunded", _("Refunded")
+    SPLIT = "split", _("Split")
+
+
+class Hold(models.Model):
+    """The escrow of one reference: funded once, settled at most once.
+
+    ``source`` is the external account the money came from (a refund goes
+    back there). ``settled_entry`` is the release, refund or split; it is set
+    exactly when the state leaves ``funded``, in the transaction that posts
+    it, under this row's lock. ``charged_back_yen`` is what the provider has
+    taken back so far (never more than ``amount_yen``).
+    """
+
+    reference = models.CharField(_("reference"), max_length=120, unique=True)
+    source = models.CharField(_("source"), max_length=120)
+    amount_yen = models.BigIntegerField(_("amount (yen, tax included)"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=HoldState.choices, default=HoldState.FUNDED
+    )
+    fund_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, related_name="funded_hold"
+    )
+    settled_entry = models.OneToOneField(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settled_hold",
+    )
+    charged_back_yen = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_yen__gt=0), name="hold_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(state__in=HoldState.values), name="hold_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state=HoldState.FUNDED, settled_entry__isnull=True, settled_at__isnull=True)
+                    | (
+                        ~Q(state=HoldState.FUNDED)
+                        & Q(settled_entry__isnull=False, settled_at__isnull=False)
+                    )
+                ),
+                name="hold_settled_iff_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(charged_back_yen__gte=0, charged_back_yen__lte=models.F("amount_yen")),
+                name="hold_charged_back_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.reference} ({self.state})"

@@ -1,0 +1,457 @@
+"""Every write to the escrow ledger: fund, settle, withdraw, failed payout, chargeback.
+
+Each service is one transaction (``ledger_transaction``: on PostgreSQL it is
+run again after a deadlock, a bounded number of times) and takes a
+caller-supplied ``dedupe_key``. Calling a service again with a key it has
+seen returns the entry of the first call and changes nothing, even after the
+hold has settled; a key seen for another kind or reference is 409
+``dedupe_key_reused``. Keys are unique across the whole ledger, so callers
+prefix them (``release:milestone:123:<request id>``).
+
+A service that touches a hold locks the ``Hold`` row first and the accounts
+after it (the order in ``tsunagu.payments.ledger``); the replay check runs
+under that lock. Every refusal is a ``DomainError`` and rolls the whole
+transaction back.
+
+The accounts, by (kind, reference):
+
+- ``external:<source>``: the provider the client paid through; a refund and a
+  chargeback go back there.
+- ``hold:<reference>``: the escrow of one payable item (``milestone:123``).
+- ``worker_balance:<worker>`` and ``payout_in_flight:<worker>``: released money,
+  and money on its way to the worker's bank.
+- ``fee_revenue:platform``, ``fee_tax:platform``: the platform's fee and the
+  consumption tax on it.
+- ``withholding_payable:<reference>``: withheld income tax owed back to the
+  client (returned through the provider, with the provider work).
+- ``losses:<reference>``: what the platform absorbed for that reference.
+"""
+
+import logging
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tsunagu.errors import Conflict, DomainError, NotFound, RuleViolation
+from tsunagu.payments.fees import ReleaseBreakdown, release_breakdown
+from tsunagu.payments.ledger import (
+    accounts_for,
+    entry_replayed,
+    ledger_post,
+    ledger_transaction,
+)
+from tsunagu.payments.models import (
+    PLATFORM,
+    Account,
+    AccountKind,
+    EntryKind,
+    Hold,
+    HoldState,
+    JournalEntry,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SOURCE = "provider:bank_transfer"
+MAX_REFERENCE_LENGTH = 120
+MAX_DEDUPE_KEY_LENGTH = 200
+
+
+# --- funding and settling a hold ------------------------------------------
+
+
+@ledger_transaction
+def hold_fund(
+    *, reference: str, amount_yen: int, source: str = DEFAULT_SOURCE, dedupe_key: str
+) -> JournalEntry:
+    """Move ``amount_yen`` (tax included) from ``external:<source>`` into a new hold.
+
+    A reference is funded once. Locks the external and hold accounts. Raises
+    409 ``hold_exists`` when the reference already has a hold (funded under
+    another key), 422 ``invalid_amount`` for a non-positive amount.
+    """
+    _check_reference(reference)
+    _check_reference(source, field="source")
+    _check_dedupe_key(dedupe_key)
+    _check_amount(amount_yen)
+
+    replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.FUND, reference=reference)
+    if replayed is not None:
+        return replayed
+    if Hold.objects.filter(reference=reference).exists():
+        raise _hold_exists()
+
+    accounts = accounts_for([(AccountKind.EXTERNAL, source), (AccountKind.HOLD, reference)])
+    entry = ledger_post(
+        kind=EntryKind.FUND,
+        reference=reference,
+        lines=[
+            (accounts[AccountKind.EXTERNAL, source], -amount_yen),
+            (accounts[AccountKind.HOLD, reference], amount_yen),
+        ],
+        dedupe_key=dedupe_key,
+    )
+
+    try:
+        with transaction.atomic():
+            Hold.objects.create(
+                reference=reference, source=source, amount_yen=amount_yen, fund_entry=entry
+            )
+    except IntegrityError:
+        if Hold.objects.filter(fund_entry=entry).exists():
+            return entry  # a concurrent retry with the same key funded it
+        raise _hold_exists() from None
+
+    logger.info("payments: hold %s funded with %d yen (entry %s)", reference, amount_yen, entry.pk)
+    return entry
+
+
+@ledger_transaction
+def hold_release(
+    *, reference: str, worker_reference: str, breakdown: ReleaseBreakdown, dedupe_key: str
+) -> JournalEntry:
+    """Release the whole hold: the worker's net, the fee and its tax, the withholding.
+
+    ``breakdown`` comes from ``fees.release_breakdown`` and must cover the
+    hold exactly. Locks the hold row, then the accounts. Raises 404
+    ``hold_not_found``, 409 ``hold_settled`` when the hold was already
+    released, refunded or split, 422 ``breakdown_mismatch``.
+    """
+    _check_reference(worker_reference, field="worker_reference")
+    _check_dedupe_key(dedupe_key)
+    hold = _hold_locked(reference)
+
+    replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.RELEASE, reference=reference)
+    if replayed is not None:
+        return replayed
+    _check_funded(hold)
+    _check_breakdown(breakdown, expected_gross=hold.amount_yen)
+
+    lines = _release_lines(hold, worker_reference=worker_reference, breakdown=breakdown)
+    entry = ledger_post(
+        kind=EntryKind.RELEASE, reference=reference, lines=lines, dedupe_key=dedupe_key
+    )
+    _hold_settle(hold, state=HoldState.RELEASED, entry=entry)
+
+    logger.info("payments: hold %s released (entry %s)", reference, entry.pk)
+    return entry
+
+
+@ledger_transaction
+def hold_refund(*, reference: str, dedupe_key: str) -> JournalEntry:
+    """Return the whole hold to ``external:<source>``, the way it came.
+
+    Locks the hold row, then the accounts. Raises 404 ``hold_not_found``,
+    409 ``hold_settled``, 422 ``hold_charged_back`` when the provider has
+    already taken money back (a refund would return it twice).
+    """
+    _check_dedupe_key(dedupe_key)
+    hold = _hold_locked(reference)
+
+    replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.REFUND, reference=reference)
+    if replayed is not None:
+        return replayed
+    _check_funded(hold)
+    _check_not_charged_back(hold)
+
+    accounts = accounts_for(
+        [(AccountKind.HOLD, hold.reference), (AccountKind.EXTERNAL, hold.source)]
+    )
+    entry = ledger_post(
+        kind=EntryKind.REFUND,
+        reference=reference,
+        lines=[
+            (accounts[AccountKind.HOLD, hold.reference], -hold.amount_yen),
+            (accounts[AccountKind.EXTERNAL, hold.source], hold.amount_yen),
+        ],
+        dedupe_key=dedupe_key,
+    )
+    _hold_settle(hold, state=HoldState.REFUNDED, entry=entry)
+
+    logger.info("payments: hold %s refunded (entry %s)", reference, entry.pk)
+    return entry
+
+
+@ledger_transaction
+def hold_split(
+    *,
+    reference: str,
+    worker_reference: str,
+    worker_share_yen: int,
+    dedupe_key: str,
+    cumulative_before_yen: int = 0,
+    is_task: bool = False,
+    withholding: bool = False,
+    on: date | None = None,
+) -> JournalEntry:
+    """Settle the hold partly to the worker, the rest back to the client.
+
+    ``worker_share_yen`` is the worker's part of the price WITHOUT tax; the
+    worker's side is that share plus its consumption tax, charged by the fee
+    rules (``cumulative_before_yen``, ``is_task``, ``withholding`` and ``on``,
+    default today in Tokyo, as in ``fees.release_breakdown``). The rest of
+    the hold goes back to ``external:<source>``. Locks the hold row, then the
+    accounts. Raises 404 ``hold_not_found``, 409 ``hold_settled``, 422
+    ``invalid_split`` when the worker's side is not strictly between zero and
+    the hold (use a release or a refund), 422 ``hold_charged_back``.
+    """
+    _check_reference(worker_reference, field="worker_reference")
+    _check_dedupe_key(dedupe_key)
+    hold = _hold_locked(reference)
+
+    replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.SPLIT, reference=reference)
+    if replayed is not None:
+        return replayed
+    _check_funded(hold)
+    _check_not_charged_back(hold)
+    if isinstance(worker_share_yen, bool) or not isinstance(worker_share_yen, int):
+        raise _invalid_split()
+    if worker_share_yen <= 0 or cumulative_before_yen < 0:
+        raise _invalid_split()
+    breakdown = release_breakdown(
+        price_yen=worker_share_yen,
+        cumulative_before_yen=cumulative_before_yen,
+        is_task=is_task,
+        withholding=withholding,
+        on=on or timezone.localdate(),
+    )
+    refund = hold.amount_yen - breakdown.gross_with_tax
+    if refund <= 0:
+        raise _invalid_split()
+
+    lines = _release_lines(hold, worker_reference=worker_reference, breakdown=breakdown)
+    lines[0] = (lines[0][0], -hold.amount_yen)  # the hold empties: worker's side plus refund
+    source = accounts_for([(AccountKind.EXTERNAL, hold.source)])[AccountKind.EXTERNAL, hold.source]
+    lines.append((source, refund))
+    entry = ledger_post(
+        kind=EntryKind.SPLIT, reference=reference, lines=lines, dedupe_key=dedupe_key
+    )
+    _hold_settle(hold, state=HoldState.SPLIT, entry=entry)
+
+    logger.info("payments: hold %s split, %d yen refunded (entry %s)", reference, refund, entry.pk)
+    return entry
+
+
+# --- a worker's balance ----------------------------------------------------
+
+
+@ledger_transaction
+def balance_withdraw(*, worker_reference: str, amount_yen: int, dedupe_key: str) -> JournalEntry:
+    """Move ``amount_yen`` from the worker's balance to their payout in flight.
+
+    The returned entry is the payout that the provider work will send (or
+    fail with ``payout_fail``). Locks the two accounts. Raises 422
+    ``insufficient_funds`` beyond the balance, 422 ``invalid_amount``.
+    """
+    _check_reference(worker_reference, field="worker_reference")
+    _check_dedupe_key(dedupe_key)
+    _check_amount(amount_yen)
+
+    replayed = entry_replayed(
+        dedupe_key=dedupe_key, kind=EntryKind.WITHDRAW, reference=worker_reference
+    )
+    if replayed is not None:
+        return replayed
+
+    balance = (AccountKind.WORKER_BALANCE, worker_reference)
+    in_flight = (AccountKind.PAYOUT_IN_FLIGHT, worker_reference)
+    accounts = accounts_for([balance, in_flight])
+    entry = ledger_post(
+        kind=EntryKind.WITHDRAW,
+        reference=worker_reference,
+        lines=[(accounts[balance], -amount_yen), (accounts[in_flight], amount_yen)],
+        dedupe_key=dedupe_key,
+    )
+
+    logger.info("payments: withdrawal entry %s of %d yen", entry.pk, amount_yen)
+    return entry
+
+
+@ledger_transaction
+def payout_fail(*, payout_entry: JournalEntry, dedupe_key: str) -> JournalEntry:
+    """Undo a withdrawal whose payout failed: the money goes back to the balance.
+
+    Posts the withdrawal's postings with the opposite sign, as an entry that
+    ``reverses`` it (unique: a payout fails once). Locks the two accounts.
+    Raises 422 ``not_a_payout`` for an entry that is not a withdrawal, 409
+    ``already_reversed`` when it already failed, 422 ``insufficient_funds``
+    when the money is no longer in flight.
+    """
+    _check_dedupe_key(dedupe_key)
+    if payout_entry.kind != EntryKind.WITHDRAW:
+        raise RuleViolation(_("Only a withdrawal can fail as a payout."), code="not_a_payout")
+
+    reference = payout_entry.reference
+    replayed = entry_replayed(
+        dedupe_key=dedupe_key, kind=EntryKind.PAYOUT_FAILED, reference=reference
+    )
+    if replayed is not None:
+        return replayed
+    if JournalEntry.objects.filter(reverses=payout_entry).exists():
+        raise Conflict(_("This payout has already failed."), code="already_reversed")
+
+    lines = [
+        (posting.account, -posting.amount)
+        for posting in payout_entry.postings.select_related("account").order_by("pk")
+    ]
+    entry = ledger_post(
+        kind=EntryKind.PAYOUT_FAILED,
+        reference=reference,
+        lines=lines,
+        dedupe_key=dedupe_key,
+        reverses=payout_entry,
+    )
+
+    logger.info("payments: payout %s failed, reversed by entry %s", payout_entry.pk, entry.pk)
+    return entry
+
+
+# --- the provider taking money back ---------------------------------------
+
+
+@ledger_transaction
+def chargeback_record(*, reference: str, amount_yen: int, dedupe_key: str) -> JournalEntry:
+    """Record that the provider took ``amount_yen`` of a hold's funding back.
+
+    The money leaves to ``external:<source>`` and the platform absorbs it on
+    ``losses:<reference>``, whatever the hold's state; nothing is deleted or
+    changed but the hold's ``charged_back_yen``. Locks the hold row, then the
+    accounts. Raises 404 ``hold_not_found``, 422 ``invalid_amount``, 422
+    ``chargeback_exceeds_funding`` beyond what the hold was funded with.
+    """
+    _check_dedupe_key(dedupe_key)
+    _check_amount(amount_yen)
+    hold = _hold_locked(reference)
+
+    replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.CHARGEBACK, reference=reference)
+    if replayed is not None:
+        return replayed
+    if hold.charged_back_yen + amount_yen > hold.amount_yen:
+        raise RuleViolation(
+            _("A chargeback cannot exceed what the payment was funded with."),
+            code="chargeback_exceeds_funding",
+        )
+
+    losses, source = (AccountKind.LOSSES, reference), (AccountKind.EXTERNAL, hold.source)
+    accounts = accounts_for([losses, source])
+    entry = ledger_post(
+        kind=EntryKind.CHARGEBACK,
+        reference=reference,
+        lines=[(accounts[losses], -amount_yen), (accounts[source], amount_yen)],
+        dedupe_key=dedupe_key,
+    )
+    hold.charged_back_yen += amount_yen
+    hold.save(update_fields=["charged_back_yen", "updated_at"])
+
+    # TODO(#payments): recover a chargeback from a still-funded hold or from
+    # the worker's balance; for now the platform absorbs it and the hold
+    # can no longer be refunded or split.
+    logger.warning(
+        "payments: chargeback of %d yen on %s (entry %s)", amount_yen, reference, entry.pk
+    )
+    return entry
+
+
+# --- helpers --------------------------------------------------------------
+
+
+def _hold_locked(reference: str) -> Hold:
+    hold = Hold.objects.select_for_update().filter(reference=reference).first()
+    if hold is None:
+        raise NotFound(_("There is no payment held for this item."), code="hold_not_found")
+    return hold
+
+
+def _hold_settle(hold: Hold, *, state: str, entry: JournalEntry) -> None:
+    hold.state = state
+    hold.settled_entry = entry
+    hold.settled_at = timezone.now()
+    hold.save(update_fields=["state", "settled_entry", "settled_at", "updated_at"])
+
+
+def _release_lines(
+    hold: Hold, *, worker_reference: str, breakdown: ReleaseBreakdown
+) -> list[tuple[Account, int]]:
+    """The hold's debit first, then every non-zero part of the breakdown."""
+    parts = [
+        ((AccountKind.WORKER_BALANCE, worker_reference), breakdown.worker_net),
+        ((AccountKind.FEE_REVENUE, PLATFORM), breakdown.fee),
+        ((AccountKind.FEE_TAX, PLATFORM), breakdown.fee_tax),
+        ((AccountKind.WITHHOLDING_PAYABLE, hold.reference), breakdown.withholding),
+    ]
+    parts = [(pair, amount) for pair, amount in parts if amount != 0]
+    hold_pair = (AccountKind.HOLD, hold.reference)
+    accounts = accounts_for([hold_pair, *(pair for pair, _amount in parts)])
+    return [
+        (accounts[hold_pair], -breakdown.gross_with_tax),
+        *((accounts[pair], amount) for pair, amount in parts),
+    ]
+
+
+def _check_funded(hold: Hold) -> None:
+    if hold.state != HoldState.FUNDED:
+        raise Conflict(
+            _("This payment has already been settled."),
+            code="hold_settled",
+            extra={"state": hold.state},
+        )
+
+
+def _check_not_charged_back(hold: Hold) -> None:
+    if hold.charged_back_yen:
+        raise RuleViolation(
+            _("The provider has taken this payment back; it cannot be refunded again."),
+            code="hold_charged_back",
+        )
+
+
+def _check_breakdown(breakdown: ReleaseBreakdown, *, expected_gross: int) -> None:
+    parts = (breakdown.fee, breakdown.fee_tax, breakdown.withholding, breakdown.worker_net)
+    if (
+        breakdown.gross_with_tax != expected_gross
+        or any(isinstance(part, bool) or not isinstance(part, int) or part < 0 for part in parts)
+        or sum(parts) != breakdown.gross_with_tax
+    ):
+        raise RuleViolation(
+            _("The amounts to release do not add up to the payment held."),
+            code="breakdown_mismatch",
+        )
+
+
+def _check_amount(amount_yen: int) -> None:
+    if isinstance(amount_yen, bool) or not isinstance(amount_yen, int) or amount_yen <= 0:
+        raise RuleViolation(
+            _("The amount must be a positive whole number of yen."),
+            code="invalid_amount",
+            field="amount_yen",
+        )
+
+
+def _check_reference(value: str, *, field: str = "reference") -> None:
+    if not isinstance(value, str) or not value or len(value) > MAX_REFERENCE_LENGTH:
+        raise DomainError(
+            _("The reference is missing or too long."), code="invalid_reference", field=field
+        )
+
+
+def _check_dedupe_key(dedupe_key: str) -> None:
+    if not isinstance(dedupe_key, str) or not dedupe_key or len(dedupe_key) > MAX_DEDUPE_KEY_LENGTH:
+        raise DomainError(
+            _("The idempotency key is missing or too long."),
+            code="invalid_dedupe_key",
+            field="dedupe_key",
+        )
+
+
+def _hold_exists() -> Conflict:
+    return Conflict(_("This item has already been paid for."), code="hold_exists")
+
+
+def _invalid_split() -> RuleViolation:
+    return RuleViolation(
+        _("The worker's part must be more than nothing and less than the whole payment."),
+        code="invalid_split",
+        field="worker_share_yen",
+    )

@@ -1,0 +1,363 @@
+"""A Hypothesis state machine over every ledger service, checking the invariants.
+
+Each example runs in a savepoint that is rolled back at its end, so every
+example starts from an empty ledger. After every step the invariants are
+checked against the database directly (not through ``ledger_check``, which
+is also asserted to agree): each entry sums to zero, the whole ledger sums to
+zero, cached balances equal their postings, no forbidden negative balance,
+each hold settled at most once and in the state the model expects.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.payments.conftest import ON
+from tsunagu.errors import Conflict, RuleViolation
+from tsunagu.payments import services
+from tsunagu.payments.fees import price_with_tax, release_breakdown
+from tsunagu.payments.models import (
+    SETTLING_KINDS,
+    Account,
+    AccountKind,
+    Hold,
+    HoldState,
+    JournalEntry,
+    Posting,
+)
+from tsunagu.payments.selectors import ledger_check
+
+WORKERS = ("user:1", "user:2", "user:3")
+SOURCES = ("provider:bank_transfer", "provider:card")
+MIN_FIRINGS = 20
+
+# How often each rule ran over the whole test, across examples.
+FIRED: Counter[str] = Counter()
+
+
+@dataclass
+class ModelHold:
+    price: int
+    amount: int
+    source: str
+    state: str = HoldState.FUNDED
+    charged_back: int = 0
+
+
+@dataclass
+class ModelPayout:
+    entry: JournalEntry
+    worker: str
+    amount: int
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.savepoint = transaction.atomic()
+        self.savepoint.__enter__()
+        self.keys = 0
+        self.holds: dict[str, ModelHold] = {}
+        self.balance: defaultdict[str, int] = defaultdict(int)
+        self.in_flight: defaultdict[str, int] = defaultdict(int)
+        self.payouts: list[ModelPayout] = []
+
+    def teardown(self) -> None:
+        # check-ledger's own check agrees with the invariants (once per example:
+        # it is a dozen queries)
+        assert ledger_check().problems == []
+        transaction.set_rollback(True)
+        self.savepoint.__exit__(None, None, None)
+
+    def key(self, what: str) -> str:
+        self.keys += 1
+        return f"{what}:{self.keys}"
+
+    def refs(self, *, state: str | None = None, refundable: bool = False) -> list[str]:
+        return sorted(
+            ref
+            for ref, hold in self.holds.items()
+            if (state is None or hold.state == state) and not (refundable and hold.charged_back)
+        )
+
+    # --- rules ---------------------------------------------------------------
+
+    # A few open holds at a time, so the steps go to settling them.
+    @precondition(lambda self: len(self.refs(state=HoldState.FUNDED)) < 3)
+    @rule(price=st.integers(min_value=1, max_value=400_000), source=st.sampled_from(SOURCES))
+    def fund(self, price, source):
+        FIRED["fund"] += 1
+        ref, key = f"milestone:{len(self.holds) + 1}", self.key("fund")
+        amount = price_with_tax(price_yen=price, on=ON)
+
+        entry = services.hold_fund(reference=ref, amount_yen=amount, source=source, dedupe_key=key)
+        again = services.hold_fund(reference=ref, amount_yen=amount, source=source, dedupe_key=key)
+
+        assert again.pk == entry.pk
+        self.holds[ref] = ModelHold(price=price, amount=amount, source=source)
+
+    @precondition(lambda self: self.refs(state=HoldState.FUNDED))
+    @rule(
+        data=st.data(),
+        worker=st.sampled_from(WORKERS),
+        before=st.integers(min_value=0, max_value=300_000),
+        is_task=st.booleans(),
+        withholding=st.booleans(),
+    )
+    def release(self, data, worker, before, is_task, withholding):
+        FIRED["release"] += 1
+        ref = data.draw(st.sampled_from(self.refs(state=HoldState.FUNDED)))
+        hold, key = self.holds[ref], self.key("release")
+        breakdown = release_breakdown(
+            price_yen=hold.price,
+            cumulative_before_yen=before,
+            is_task=is_task,
+            withholding=withholding,
+            on=ON,
+        )
+
+        entry = services.hold_release(
+            reference=ref, worker_reference=worker, breakdown=breakdown, dedupe_key=key
+        )
+        again = services.hold_release(
+            reference=ref, worker_reference=worker, breakdown=breakdown, dedupe_key=key
+        )
+
+        assert again.pk == entry.pk
+        hold.state = HoldState.RELEASED
+        self.balance[worker] += breakdown.worker_net
+
+    @precondition(lambda self: self.refs(state=HoldState.FUNDED, refundable=True))
+    @rule(data=st.data())
+    def refund(self, data):
+        FIRED["refund"] += 1
+        ref = data.draw(st.sampled_from(self.refs(state=HoldState.FUNDED, refundable=True)))
+        key = self.key("refund")
+
+        entry = services.hold_refund(reference=ref, dedupe_key=key)
+        again = services.hold_refund(reference=ref, dedupe_key=key)
+
+        assert again.pk == entry.pk
+        self.holds[ref].state = HoldState.REFUNDED
+
+    @precondition(
+        lambda self: any(
+            self.holds[ref].price >= 2 for ref in self.refs(state=HoldState.FUNDED, refundable=True)
+        )
+    )
+    @rule(data=st.data(), worker=st.sampled_from(WORKERS), withholding=st.booleans())
+    def split(self, data, worker, withholding):
+        FIRED["split"] += 1
+        candidates = [
+            ref
+            for ref in self.refs(state=HoldState.FUNDED, refundable=True)
+            if self.holds[ref].price >= 2
+        ]
+        ref = data.draw(st.sampled_from(candidates))
+        hold, key = self.holds[ref], self.key("split")
+        share = data.draw(st.integers(min_value=1, max_value=hold.price - 1), label="share")
+
+        entry = services.hold_split(
+            reference=ref,
+            worker_reference=worker,
+            worker_share_yen=share,
+            withholding=withholding,
+            on=ON,
+            dedupe_key=key,
+        )
+        again = services.hold_split(
+            reference=ref,
+            worker_reference=worker,
+            worker_share_yen=share,
+            withholding=withholding,
+            on=ON,
+            dedupe_key=key,
+        )
+
+        assert again.pk == entry.pk
+        hold.state = HoldState.SPLIT
+        self.balance[worker] += release_breakdown(
+            price_yen=share, cumulative_before_yen=0, is_task=False, withholding=withholding, on=ON
+        ).worker_net
+
+    @precondition(lambda self: any(self.balance.values()))
+    @rule(data=st.data())
+    def withdraw(self, data):
+        FIRED["withdraw"] += 1
+        worker = data.draw(st.sampled_from(sorted(w for w, b in self.balance.items() if b)))
+        available = self.balance[worker]
+        # Now and then more than the balance, which must be refused.
+        amount = data.draw(st.integers(min_value=1, max_value=available + available // 4 + 1))
+        key = self.key("withdraw")
+
+        if amount > available:
+            with pytest.raises(RuleViolation) as refused:
+                services.balance_withdraw(
+                    worker_reference=worker, amount_yen=amount, dedupe_key=key
+                )
+            assert refused.value.code == "insufficient_funds"
+            return
+
+        entry = services.balance_withdraw(
+            worker_reference=worker, amount_yen=amount, dedupe_key=key
+        )
+        again = services.balance_withdraw(
+            worker_reference=worker, amount_yen=amount, dedupe_key=key
+        )
+
+        assert again.pk == entry.pk
+        self.balance[worker] -= amount
+        self.in_flight[worker] += amount
+        self.payouts.append(ModelPayout(entry=entry, worker=worker, amount=amount))
+
+    @precondition(lambda self: self.payouts)
+    @rule(data=st.data())
+    def payout_failed(self, data):
+        FIRED["payout_failed"] += 1
+        payout = self.payouts.pop(data.draw(st.integers(0, len(self.payouts) - 1)))
+        key = self.key("payout_failed")
+
+        entry = services.payout_fail(payout_entry=payout.entry, dedupe_key=key)
+        again = services.payout_fail(payout_entry=payout.entry, dedupe_key=key)
+        with pytest.raises(Conflict):
+            services.payout_fail(payout_entry=payout.entry, dedupe_key=self.key("payout_failed"))
+
+        assert again.pk == entry.pk
+        self.balance[payout.worker] += payout.amount
+        self.in_flight[payout.worker] -= payout.amount
+
+    # One chargeback per hold: a charged-back hold can no longer be refunded or
+    # split, and the other rules need holds to work on.
+    @precondition(lambda self: any(not h.charged_back for h in self.holds.values()))
+    @rule(data=st.data())
+    def chargeback(self, data):
+        FIRED["chargeback"] += 1
+        ref = data.draw(
+            st.sampled_from(sorted(r for r, h in self.holds.items() if not h.charged_back))
+        )
+        hold, key = self.holds[ref], self.key("chargeback")
+        remaining = hold.amount - hold.charged_back
+        amount = data.draw(st.integers(min_value=1, max_value=remaining), label="amount")
+
+        entry = services.chargeback_record(reference=ref, amount_yen=amount, dedupe_key=key)
+        again = services.chargeback_record(reference=ref, amount_yen=amount, dedupe_key=key)
+
+        assert again.pk == entry.pk
+        hold.charged_back += amount
+
+    @precondition(lambda self: any(h.state != HoldState.FUNDED for h in self.holds.values()))
+    @rule(data=st.data(), how=st.sampled_from(["release", "refund", "split"]))
+    def settle_again(self, data, how):
+        FIRED["settle_again"] += 1
+        ref = data.draw(
+            st.sampled_from(sorted(r for r, h in self.holds.items() if h.state != HoldState.FUNDED))
+        )
+        hold, key = self.holds[ref], self.key("again")
+
+        with pytest.raises(Conflict) as refused:
+            if how == "release":
+                breakdown = release_breakdown(
+                    price_yen=hold.price,
+                    cumulative_before_yen=0,
+                    is_task=False,
+                    withholding=False,
+                    on=ON,
+                )
+                services.hold_release(
+                    reference=ref, worker_reference="user:1", breakdown=breakdown, dedupe_key=key
+                )
+            elif how == "refund":
+                services.hold_refund(reference=ref, dedupe_key=key)
+            else:
+                services.hold_split(
+                    reference=ref, worker_reference="user:1", worker_share_yen=1, dedupe_key=key
+                )
+        assert refused.value.code == "hold_settled"
+
+    # --- invariants ------------------------------------------------------------
+
+    @invariant()
+    def the_ledger_balances(self):
+        per_entry: defaultdict[int, int] = defaultdict(int)
+        per_account: defaultdict[int, int] = defaultdict(int)
+        for entry_id, account_id, amount in Posting.objects.values_list(
+            "entry_id", "account_id", "amount"
+        ):
+            assert amount != 0
+            per_entry[entry_id] += amount
+            per_account[account_id] += amount
+
+        # each transaction sums to zero, and so does everything
+        assert all(total == 0 for total in per_entry.values()), dict(per_entry)
+        assert sum(per_account.values()) == 0
+
+        accounts = list(Account.objects.all())
+        assert sum(account.balance for account in accounts) == 0
+        for account in accounts:
+            # cached balances equal the postings
+            assert account.balance == per_account[account.pk], account
+            # nothing may go negative but the provider's and the losses' side
+            if account.balance < 0:
+                assert account.kind in {AccountKind.EXTERNAL, AccountKind.LOSSES}, account
+            if account.kind == AccountKind.WORKER_BALANCE:
+                assert account.balance == self.balance[account.reference]
+            if account.kind == AccountKind.PAYOUT_IN_FLIGHT:
+                assert account.balance == self.in_flight[account.reference]
+
+    @invariant()
+    def every_hold_settles_at_most_once(self):
+        settlements = Counter(
+            JournalEntry.objects.filter(kind__in=sorted(SETTLING_KINDS)).values_list(
+                "reference", flat=True
+            )
+        )
+        assert all(times <= 1 for times in settlements.values()), settlements
+
+        states = dict(Hold.objects.values_list("reference", "state"))
+        assert states == {ref: hold.state for ref, hold in self.holds.items()}
+        for ref, state in states.items():
+            assert settlements[ref] == (0 if state == HoldState.FUNDED else 1)
+
+
+@pytest.mark.django_db
+def test_the_ledger_keeps_its_invariants_under_any_sequence_of_operations():
+    # given
+    FIRED.clear()
+
+    # when
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=40,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+
+    # then: every rule really ran, often enough to mean something
+    rules = {
+        "fund",
+        "release",
+        "refund",
+        "split",
+        "withdraw",
+        "payout_failed",
+        "chargeback",
+        "settle_again",
+    }
+    print("rule firings:", dict(sorted(FIRED.items())))  # noqa: T201 - shown with -s
+    assert set(FIRED) == rules
+    assert min(FIRED.values()) >= MIN_FIRINGS, dict(FIRED)
