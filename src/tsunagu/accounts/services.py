@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import (
+    IdentityStatus,
     MemberRole,
     Membership,
     Organization,
@@ -358,4 +359,26 @@ def identity_submit(*, user: User) -> User:
         )
     user.identity_status = "submitted"
     user.save(update_fields=["identity_status", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def identity_review(*, user: User, by: User, approve: bool) -> User:
+    """An operator's decision on submitted identity documents.
+
+    Approval makes the user ``verified``; a rejection sends them back to
+    ``unverified`` so that they can submit again. Only staff may decide, and
+    only on a submission: a verified or never-submitted user is a conflict.
+    """
+    if not by.is_staff:
+        raise PermissionDenied(_("Only operators review identity documents."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.identity_status != IdentityStatus.SUBMITTED:
+        raise Conflict(
+            _("There is no identity submission to review."), code="identity_not_submitted"
+        )
+
+    user.identity_status = IdentityStatus.VERIFIED if approve else IdentityStatus.UNVERIFIED
+    user.save(update_fields=["identity_status", "updated_at"])
+    logger.info("identity reviewed", extra={"user_id": user.pk, "approved": approve})
     return user
