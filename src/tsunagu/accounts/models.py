@@ -97,6 +97,8 @@ class WorkerProfile(models.Model):
     rating_count = models.PositiveIntegerField(default=0)
     completed_contracts = models.PositiveIntegerField(default=0)
     earned_total_yen = models.PositiveBigIntegerField(default=0)
+    # 適格請求書発行事業者登録番号: "T" and 13 digits, or blank for a worker who is not registered.
+    invoice_number = models.CharField(_("qualified invoice number"), max_length=14, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -140,6 +142,9 @@ class Organization(models.Model):
     slug = models.SlugField(unique=True, max_length=60)
     description = models.TextField(_("description"), blank=True)
     invoice_number = models.CharField(_("qualified invoice number"), max_length=14, blank=True)
+    # Whether the organization withholds income tax (源泉徴収) on its payments to
+    # individuals in the categories where the law asks for it.
+    withholds_income_tax = models.BooleanField(_("withholds income tax"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
