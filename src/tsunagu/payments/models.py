@@ -24,6 +24,7 @@ Rows change only through ``tsunagu.payments.ledger`` and
 
 from typing import Any, NoReturn, TypeVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -245,3 +246,76 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"hold {self.reference} ({self.state})"
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    INVOICE = "invoice", _("Monthly invoice")
+    CARD = "card", _("Card")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the deposit")
+    SUCCEEDED = "succeeded", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+# A payment in these states speaks for its reference; at most one per reference.
+LIVE_PAYMENT_STATES = (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)
+
+
+class Payment(models.Model):
+    """A client's payment for one item before work starts (仮払い).
+
+    ``reference`` names the item (``milestone:12``), as the hold it funds
+    does. A bank transfer waits ``pending`` until an operator confirms the
+    deposit; a card or a monthly invoice funds the hold at once. The money
+    itself is only ever in the ledger: ``fund_entry`` is its funding entry.
+    ``amount_yen`` includes consumption tax.
+    """
+
+    reference = models.CharField(_("reference"), max_length=120)
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+    )
+    method = models.CharField(_("method"), max_length=16, choices=PaymentMethod.choices)
+    amount_yen = models.BigIntegerField(_("amount (yen, tax included)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    provider_reference = models.CharField(_("provider reference"), max_length=64, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    fund_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments_confirmed",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_yen__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=Q(status__in=LIVE_PAYMENT_STATES),
+                name="payment_one_live_per_reference",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=PaymentStatus.PENDING)
+                | Q(status=PaymentStatus.CANCELLED)
+                | Q(fund_entry__isnull=False),
+                name="payment_paid_iff_funded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"payment {self.pk} for {self.reference} ({self.status})"

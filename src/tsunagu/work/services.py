@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from tsunagu.accounts.models import Membership, Organization, User, WorkerProfile
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from tsunagu.skills.models import Category, Evidence, Skill, WorkerSkill
+from tsunagu.work import escrow
 from tsunagu.work.access import (
     access_contract_act_as_client,
     access_contract_view,
@@ -594,8 +595,10 @@ def competition_enter(
 
 @transaction.atomic
 def competition_award(*, job: Job, by: User, winners: list[CompetitionEntry]) -> Competition:
-    """Name the winners; every other entry is not selected; the job completes."""
-    # TODO(#4): release each winner's prize from the competition's hold.
+    """Name the winners; every other entry is not selected; the job completes.
+
+    A prize paid in advance is released to the winner in the same transaction.
+    """
     job = _lock_job(job)
     if not access_job_manage(by, job):
         raise NotFound(_("No such job."))
@@ -619,6 +622,8 @@ def competition_award(*, job: Job, by: User, winners: list[CompetitionEntry]) ->
     )
     competition.awarded_at = now
     competition.save(update_fields=["awarded_at"])
+    if len(winners) == 1:
+        escrow.competition_prize_release(competition=competition, winner=winners[0])
     job.status = JobStatus.COMPLETED
     job.closed_at = now
     job.save(update_fields=["status", "closed_at", "updated_at"])
