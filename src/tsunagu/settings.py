@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tsunagu.accounts",
     "tsunagu.skills",
+    "tsunagu.audit",
     "tsunagu.work",
+    "tsunagu.process",
     "tsunagu.payments",
     "tsunagu.api",
     "tsunagu.web",
@@ -136,6 +138,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Deliveries and other private files: never under STATIC_ROOT or MEDIA_ROOT,
+# served only through views that check who asks.
+TSUNAGU_PRIVATE_DIR = Path(os.environ.get("TSUNAGU_PRIVATE_DIR", DATA_DIR / "private"))
+TSUNAGU_UPLOAD_MAX_BYTES = int(os.environ.get("TSUNAGU_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+# Days a client has to review a delivery before it is approved automatically.
+TSUNAGU_REVIEW_DAYS = int(os.environ.get("TSUNAGU_REVIEW_DAYS", "14"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

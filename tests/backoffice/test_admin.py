@@ -28,7 +28,7 @@ def _tsunagu_models():
     return [
         model
         for model in admin.site._registry
-        if model._meta.app_label in {"accounts", "skills", "work"}
+        if model._meta.app_label in {"accounts", "skills", "work", "audit", "process"}
     ]
 
 

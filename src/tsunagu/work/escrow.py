@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import User
+from tsunagu.audit.services import transition
 from tsunagu.errors import Conflict, NotFound, RuleViolation
 from tsunagu.payments import funding, services
 from tsunagu.payments.fees import price_with_tax, release_breakdown
@@ -106,24 +107,35 @@ def milestone_fund(
 def milestone_mark_funded(reference: str) -> None:
     """Funded handler for ``milestone:<id>``: the milestone may now be worked on."""
     milestone_id = int(reference.split(":", 1)[1])
-    updated = Milestone.objects.filter(pk=milestone_id, status=MilestoneStatus.PENDING).update(
-        status=MilestoneStatus.FUNDED, updated_at=timezone.now()
-    )
-    if not updated:
+    milestone = Milestone.objects.select_for_update().get(pk=milestone_id)
+    if milestone.status != MilestoneStatus.PENDING:
         raise Conflict(_("This milestone is not awaiting payment."), code="milestone_not_payable")
+    transition(
+        machine="milestone", obj=milestone, to=MilestoneStatus.FUNDED, by=None, reason="paid"
+    )
 
 
 @ledger_transaction
 def milestone_approve(*, milestone: Milestone, by: User) -> Milestone:
     """The client approves a funded milestone: its hold is released to the worker.
 
-    The worker's balance gets the price plus its consumption tax, less the
-    platform fee (banded over the contract's releases so far), the fee's
-    consumption tax and any withholding. Locks the milestone, then the hold.
-    Raises 404 to anyone but the client, 409 ``contract_not_active``, 409
-    ``milestone_not_funded``.
+    Locks the milestone, then the hold. Raises 404 to anyone but the client,
+    409 ``contract_not_active``, 409 ``milestone_not_funded``.
     """
     milestone = _milestone_locked(milestone, by=by)
+    return milestone_release(milestone=milestone, by=by)
+
+
+def milestone_release(*, milestone: Milestone, by: User | None, reason: str = "") -> Milestone:
+    """Release the hold of ``milestone`` (locked by the caller) and mark it approved.
+
+    The worker's balance gets the price plus its consumption tax, less the
+    platform fee (banded over the contract's releases so far), the fee's
+    consumption tax and any withholding. ``by`` is None when the platform
+    approves after the review window. Runs inside the caller's transaction;
+    the ledger's dedupe key makes a second release of one milestone
+    impossible. Raises 409 ``milestone_not_funded``.
+    """
     if milestone.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
         raise Conflict(_("Only a paid-for milestone can be approved."), code="milestone_not_funded")
 
@@ -142,8 +154,9 @@ def milestone_approve(*, milestone: Milestone, by: User) -> Milestone:
         dedupe_key=f"release:{milestone_reference(milestone)}",
     )
 
-    milestone.status = MilestoneStatus.APPROVED
-    milestone.save(update_fields=["status", "updated_at"])
+    transition(
+        machine="milestone", obj=milestone, to=MilestoneStatus.APPROVED, by=by, reason=reason
+    )
     logger.info("work: milestone %s approved and released", milestone.pk)
     return milestone
 
@@ -169,8 +182,7 @@ def milestone_cancel(*, milestone: Milestone, by: User) -> Milestone:
 
     if milestone.status != MilestoneStatus.PENDING:
         funding.payment_refund(reference=milestone_reference(milestone))
-    milestone.status = MilestoneStatus.CANCELLED
-    milestone.save(update_fields=["status", "updated_at"])
+    transition(machine="milestone", obj=milestone, to=MilestoneStatus.CANCELLED, by=by)
     return milestone
 
 

@@ -7,33 +7,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0002_append_only_triggers'),
+        ("payments", "0002_append_only_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=120, verbose_name='reference')),
-                ('method', models.CharField(choices=[('bank_transfer', 'Bank transfer'), ('invoice', 'Monthly invoice'), ('card', 'Card')], max_length=16, verbose_name='method')),
-                ('amount_yen', models.BigIntegerField(verbose_name='amount (yen, tax included)')),
-                ('status', models.CharField(choices=[('pending', 'Awaiting the deposit'), ('succeeded', 'Paid'), ('cancelled', 'Cancelled'), ('refunded', 'Refunded')], default='pending', max_length=10, verbose_name='status')),
-                ('provider_reference', models.CharField(blank=True, max_length=64, verbose_name='provider reference')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='due on')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('succeeded_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments_confirmed', to=settings.AUTH_USER_MODEL)),
-                ('fund_entry', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payment', to='payments.journalentry')),
-                ('payer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=120, verbose_name="reference")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("bank_transfer", "Bank transfer"),
+                            ("invoice", "Monthly invoice"),
+                            ("card", "Card"),
+                        ],
+                        max_length=16,
+                        verbose_name="method",
+                    ),
+                ),
+                ("amount_yen", models.BigIntegerField(verbose_name="amount (yen, tax included)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting the deposit"),
+                            ("succeeded", "Paid"),
+                            ("cancelled", "Cancelled"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "provider_reference",
+                    models.CharField(blank=True, max_length=64, verbose_name="provider reference"),
+                ),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="due on")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("succeeded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments_confirmed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fund_entry",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payment",
+                        to="payments.journalentry",
+                    ),
+                ),
+                (
+                    "payer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount_yen__gt', 0)), name='payment_amount_positive'), models.UniqueConstraint(condition=models.Q(('status__in', ('pending', 'succeeded'))), fields=('reference',), name='payment_one_live_per_reference'), models.CheckConstraint(condition=models.Q(('status', 'pending'), ('status', 'cancelled'), ('fund_entry__isnull', False), _connector='OR'), name='payment_paid_iff_funded')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount_yen__gt", 0)), name="payment_amount_positive"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ("pending", "succeeded"))),
+                        fields=("reference",),
+                        name="payment_one_live_per_reference",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status", "pending"),
+                            ("status", "cancelled"),
+                            ("fund_entry__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="payment_paid_iff_funded",
+                    ),
+                ],
             },
         ),
     ]

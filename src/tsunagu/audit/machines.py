@@ -1,0 +1,70 @@
+"""The state machines of an order, as data: which state may follow which.
+
+Every status change of a job, contract, milestone, competition entry or
+delivery goes through ``tsunagu.audit.services.transition``, which checks the
+step against these tables and records it. A step that is not listed is
+refused with 409 ``illegal_transition``, naming the current state and the
+steps allowed from it. Pure Python: no Django models here.
+"""
+
+from collections.abc import Mapping
+
+Machine = Mapping[str, frozenset[str]]
+
+JOB: Machine = {
+    "open": frozenset({"closed", "cancelled", "completed"}),
+    "closed": frozenset({"completed", "cancelled"}),
+    "cancelled": frozenset(),
+    "completed": frozenset(),
+}
+
+CONTRACT: Machine = {
+    "active": frozenset({"completed", "cancelled"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+}
+
+# pending: awaiting the client's payment; funded: work may go on;
+# submitted: a delivery awaits review (a revision sends it back to funded).
+# A client may also approve a funded milestone without a formal delivery
+# (work handed over in the messages), which releases the money the same way.
+MILESTONE: Machine = {
+    "pending": frozenset({"funded", "cancelled"}),
+    "funded": frozenset({"submitted", "approved", "cancelled"}),
+    "submitted": frozenset({"approved", "funded", "cancelled"}),
+    "approved": frozenset(),
+    "cancelled": frozenset(),
+}
+
+ENTRY: Machine = {
+    "submitted": frozenset({"shortlisted", "won", "not_selected", "withdrawn"}),
+    "shortlisted": frozenset({"won", "not_selected", "withdrawn"}),
+    "won": frozenset(),
+    "not_selected": frozenset(),
+    "withdrawn": frozenset(),
+}
+
+DELIVERY: Machine = {
+    "submitted": frozenset({"approved", "auto_approved", "revision_requested", "withdrawn"}),
+    "approved": frozenset(),
+    "auto_approved": frozenset(),
+    "revision_requested": frozenset(),
+    "withdrawn": frozenset(),
+}
+
+MACHINES: Mapping[str, Machine] = {
+    "job": JOB,
+    "contract": CONTRACT,
+    "milestone": MILESTONE,
+    "entry": ENTRY,
+    "delivery": DELIVERY,
+}
+
+
+def allowed_next(machine: str, state: str) -> list[str]:
+    """The states that may follow ``state``, sorted; [] for a final or unknown state."""
+    return sorted(MACHINES[machine].get(state, frozenset()))
+
+
+def is_allowed(machine: str, from_state: str, to_state: str) -> bool:
+    return to_state in MACHINES[machine].get(from_state, frozenset())
