@@ -253,6 +253,9 @@ class InvitationKind(models.TextChoices):
     DIRECT_OFFER = "direct_offer", _("Direct offer")
 
 
+# TODO(#2): "Declined" is one message for a proposal the client turned down
+# (お断り) and an invitation the worker turned down (辞退); Japanese shows
+# 辞退・お断り for both until each gets its own wording (pgettext contexts).
 class InvitationStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     ACCEPTED = "accepted", _("Accepted")

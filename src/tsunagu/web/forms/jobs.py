@@ -323,6 +323,8 @@ class InvitationForm(forms.Form):
     """Sent from the job page (job fixed) or a worker's page (worker fixed)."""
 
     job = forms.IntegerField(label=_("Job"), min_value=1)
+    # TODO(#2): on the job page, find the worker by name (an htmx search)
+    # instead of asking for the number in their profile's address.
     worker = forms.IntegerField(
         label=_("Worker number"),
         min_value=1,

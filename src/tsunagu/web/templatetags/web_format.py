@@ -29,6 +29,8 @@ def yen(amount: int | None) -> str:
 @register.filter
 def tokyo(moment: datetime | None, style: str = "DATETIME_FORMAT") -> str:
     """An aware datetime in Asia/Tokyo, in the active language's format."""
+    # TODO(#2): Django's Japanese DATETIME_FORMAT runs date and time together
+    # (2026年12月18日15:22); a FORMAT_MODULE_PATH for ja would add a space.
     if moment is None:
         return ""
     if timezone.is_aware(moment):

@@ -23,7 +23,7 @@ from tsunagu.web.forms.accounts import (
     PasswordResetRequestForm,
     SignupForm,
 )
-from tsunagu.web.forms.refusals import show_refusal
+from tsunagu.web.forms.refusals import page_status, show_refusal
 from tsunagu.web.request_info import AuthenticatedRequest, safe_next
 
 logger = logging.getLogger(__name__)
@@ -34,11 +34,13 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:mypage")
     form = SignupForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_signup(**form.cleaned_data)
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -47,7 +49,10 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
             return redirect(safe_next(request, reverse("web:mypage")))
     return render(
-        request, "web/accounts/signup.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "web/accounts/signup.html",
+        {"form": form},
+        status=page_status(form, refusal=refusal),
     )
 
 
@@ -99,6 +104,7 @@ def password_reset_request(request: HttpRequest) -> HttpResponse:
 
 def password_reset_confirm(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
     form = PasswordResetConfirmForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             services.password_reset_confirm(
@@ -106,6 +112,7 @@ def password_reset_confirm(request: HttpRequest, user_id: int, token: str) -> Ht
             )
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             messages.success(request, _("Your password is changed. Sign in with it."))
             return redirect("web:login")
@@ -113,7 +120,7 @@ def password_reset_confirm(request: HttpRequest, user_id: int, token: str) -> Ht
         request,
         "web/accounts/reset_confirm.html",
         {"form": form},
-        status=400 if form.errors else 200,
+        status=page_status(form, refusal=refusal),
     )
 
 
@@ -121,16 +128,21 @@ def password_reset_confirm(request: HttpRequest, user_id: int, token: str) -> Ht
 def account_close(request: AuthenticatedRequest) -> HttpResponse:
     """Close the account (退会) after an explicit confirmation."""
     form = AccountCloseForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             services.account_close(user=request.user)
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             logout(request)
             return render(request, "web/accounts/closed.html")
     return render(
-        request, "web/accounts/close.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "web/accounts/close.html",
+        {"form": form},
+        status=page_status(form, refusal=refusal),
     )
 
 

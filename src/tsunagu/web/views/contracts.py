@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from tsunagu.errors import DomainError, NotFound
 from tsunagu.web.forms.contracts import MessageForm, ReviewForm
-from tsunagu.web.forms.refusals import show_refusal
+from tsunagu.web.forms.refusals import page_status, show_refusal
 from tsunagu.web.request_info import AuthenticatedRequest, viewer, wants_fragment
 from tsunagu.work import services
 from tsunagu.work.access import access_contract_act_as_client, access_contract_view
@@ -59,6 +59,7 @@ def message_create(request: AuthenticatedRequest, contract_id: int) -> HttpRespo
     """Post in the contract's thread; htmx gets the refreshed thread alone."""
     contract = _visible_contract(request, contract_id)
     form = MessageForm(request.POST)
+    refusal = None
     if form.is_valid():
         try:
             services.message_post(
@@ -68,6 +69,7 @@ def message_create(request: AuthenticatedRequest, contract_id: int) -> HttpRespo
             raise Http404(error.message) from None
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             if not wants_fragment(request):
                 return redirect("web:contract_detail", contract_id=contract.pk)
@@ -76,7 +78,7 @@ def message_create(request: AuthenticatedRequest, contract_id: int) -> HttpRespo
     template = "web/contracts/detail.html"
     if wants_fragment(request):
         template += "#messages"
-    status = 400 if form.errors else 200
+    status = page_status(form, refusal=refusal)
     return render(request, template, _context(request, contract, message_form=form), status=status)
 
 
@@ -105,6 +107,7 @@ def review_create(request: AuthenticatedRequest, contract_id: int) -> HttpRespon
         else ReviewDirection.OF_CLIENT
     )
     form = ReviewForm(request.POST, direction=direction)
+    refusal = None
     if form.is_valid():
         try:
             services.review_submit(contract=contract, author=request.user, **form.cleaned_data)
@@ -112,6 +115,7 @@ def review_create(request: AuthenticatedRequest, contract_id: int) -> HttpRespon
             raise Http404(error.message) from None
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             messages.success(request, _("Thank you for your review."))
             return redirect("web:contract_detail", contract_id=contract.pk)
@@ -119,5 +123,5 @@ def review_create(request: AuthenticatedRequest, contract_id: int) -> HttpRespon
         request,
         "web/contracts/detail.html",
         _context(request, contract, review_form=form),
-        status=400,
+        status=page_status(form, refusal=refusal),
     )

@@ -26,7 +26,7 @@ from tsunagu.web.forms.jobs import (
     ProposalForm,
     milestone_plan,
 )
-from tsunagu.web.forms.refusals import show_refusal
+from tsunagu.web.forms.refusals import page_status, show_refusal
 from tsunagu.web.request_info import (
     AuthenticatedRequest,
     safe_next,
@@ -73,7 +73,10 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, error.message)
 
 
-def _render_job_page(request: HttpRequest, job: Job, **forms: Any) -> HttpResponse:
+def _render_job_page(
+    request: HttpRequest, job: Job, status: int = 200, **forms: Any
+) -> HttpResponse:
+    """The job page; ``forms`` replace the blank ones when a submission comes back."""
     manager = access_job_manage(viewer(request), job)
     page = job_page(job, signed_in_user(request), manager=manager)
     context: dict[str, Any] = {
@@ -88,7 +91,6 @@ def _render_job_page(request: HttpRequest, job: Job, **forms: Any) -> HttpRespon
         "invitation_form": InvitationForm(),
         **forms,
     }
-    status = 400 if forms else 200
     return render(request, "web/jobs/detail.html", context, status=status)
 
 
@@ -101,15 +103,17 @@ def job_create(request: AuthenticatedRequest) -> HttpResponse:
     """Post a job (仕事を依頼する); the service's refusals land on the form."""
     organizations = list(organizations_of(request.user))
     form = JobPostForm(request.POST or None, organizations=organizations)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             job = services.job_post(client=request.user, **form.job_post_arguments())
         except DomainError as error:
             show_refusal(form, error, form.refusal_fields)
+            refusal = error
         else:
             messages.success(request, _("Your job is posted."))
             return redirect(_job_url(job))
-    status = 400 if form.is_bound else 200
+    status = page_status(form, refusal=refusal)
     return render(request, "web/jobs/form.html", {"form": form}, status=status)
 
 
@@ -119,6 +123,7 @@ def proposal_create(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     job = _visible_job(request, job_id)
     form = ProposalForm(request.POST)
     formset = MilestoneFormSet(request.POST, prefix="milestones")
+    refusal = None
     if form.is_valid() and formset.is_valid():
         try:
             services.proposal_submit(
@@ -130,10 +135,12 @@ def proposal_create(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
             )
         except DomainError as error:
             show_refusal(form, error, form.refusal_fields)
+            refusal = error
         else:
             messages.success(request, _("Your proposal was sent to the client."))
             return redirect(_job_url(job))
-    return _render_job_page(request, job, proposal_form=form, milestone_formset=formset)
+    status = page_status(form, formset, refusal=refusal)
+    return _render_job_page(request, job, status, proposal_form=form, milestone_formset=formset)
 
 
 @require_POST
@@ -202,15 +209,17 @@ def task_join(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
 def competition_enter(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     job = _visible_job(request, job_id)
     form = CompetitionEntryForm(request.POST)
+    refusal = None
     if form.is_valid():
         try:
             services.competition_enter(job=job, worker=request.user, **form.cleaned_data)
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             messages.success(request, _("Your entry is submitted."))
             return redirect(_job_url(job))
-    return _render_job_page(request, job, entry_form=form)
+    return _render_job_page(request, job, page_status(form, refusal=refusal), entry_form=form)
 
 
 @require_POST
@@ -221,6 +230,7 @@ def competition_award(request: AuthenticatedRequest, job_id: int) -> HttpRespons
         raise Http404
     page = job_page(job, request.user, manager=True)
     form = CompetitionAwardForm(request.POST, entries=page.entries)
+    refusal = None
     if form.is_valid():
         try:
             services.competition_award(
@@ -228,10 +238,11 @@ def competition_award(request: AuthenticatedRequest, job_id: int) -> HttpRespons
             )
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             messages.success(request, _("The winners are announced."))
             return redirect(_job_url(job))
-    return _render_job_page(request, job, award_form=form)
+    return _render_job_page(request, job, page_status(form, refusal=refusal), award_form=form)
 
 
 @require_POST
@@ -254,8 +265,11 @@ def invitation_create(request: AuthenticatedRequest) -> HttpResponse:
     form = InvitationForm(request.POST)
     back = safe_next(request, reverse("web:mypage"))
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            messages.error(request, " ".join(str(error) for error in field_errors))
+        # The form sits on another page; each notice names its field.
+        for name, field_errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else None
+            text = " ".join(str(error) for error in field_errors)
+            messages.error(request, f"{label}: {text}" if label else text)
         return redirect(back)
     job = _visible_job(request, form.cleaned_data["job"])
     try:

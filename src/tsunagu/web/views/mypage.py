@@ -14,7 +14,7 @@ from tsunagu.errors import DomainError, NotFound
 from tsunagu.skills import services as skill_services
 from tsunagu.skills.models import Skill
 from tsunagu.skills.selectors import worker_skills
-from tsunagu.web.forms.refusals import show_refusal
+from tsunagu.web.forms.refusals import page_status, show_refusal
 from tsunagu.web.forms.workers import PortfolioItemForm, SkillAddForm, WorkerProfileForm
 from tsunagu.web.request_info import AuthenticatedRequest
 from tsunagu.work import services as work_services
@@ -30,6 +30,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
     """Edit the worker profile; a client who starts working gets one here."""
+    refusal = None
     if request.method == "POST":
         form = WorkerProfileForm(request.POST)
         if form.is_valid():
@@ -37,6 +38,7 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
                 account_services.worker_profile_update(user=request.user, **form.cleaned_data)
             except DomainError as error:
                 show_refusal(form, error)
+                refusal = error
             else:
                 messages.success(request, _("Your profile is saved."))
                 return redirect("web:profile_edit")
@@ -46,7 +48,7 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "web/mypage/profile.html",
         {"form": form},
-        status=400 if form.errors else 200,
+        status=page_status(form, refusal=refusal),
     )
 
 
@@ -54,11 +56,13 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
 def skills(request: AuthenticatedRequest) -> HttpResponse:
     """Declare skills by any name, at a level 1-5; list and remove them."""
     form = SkillAddForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             skill_services.worker_skill_set(worker=request.user, **form.cleaned_data)
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             messages.success(
                 request, _("%(skill)s is on your profile.") % {"skill": form.cleaned_data["skill"]}
@@ -68,7 +72,7 @@ def skills(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "web/mypage/skills.html",
         {"form": form, "skills": worker_skills(request.user.pk)},
-        status=400 if form.errors else 200,
+        status=page_status(form, refusal=refusal),
     )
 
 
@@ -87,11 +91,13 @@ def skill_remove(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @login_required
 def portfolio(request: AuthenticatedRequest) -> HttpResponse:
     form = PortfolioItemForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             account_services.portfolio_item_add(user=request.user, **form.cleaned_data)
         except DomainError as error:
             show_refusal(form, error)
+            refusal = error
         else:
             messages.success(request, _("The work is added to your portfolio."))
             return redirect("web:portfolio")
@@ -99,7 +105,7 @@ def portfolio(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "web/mypage/portfolio.html",
         {"form": form, "profile": worker_profile_of(request.user)},
-        status=400 if form.errors else 200,
+        status=page_status(form, refusal=refusal),
     )
 
 
