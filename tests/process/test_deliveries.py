@@ -201,3 +201,24 @@ def test_two_sweeps_at_once_release_each_delivery_once(funded):
     assert sum(counts) == len(milestones)
     assert all(balance_of(milestone) == 8_580 for milestone in milestones)
     assert ledger_check().problems == []
+
+
+@pytest.mark.django_db
+def test_completing_the_contract_releases_a_paid_milestone_once(funded):
+    from tsunagu.work import services as work_services
+
+    delivery = deliver(funded)
+
+    # when: the client completes the contract instead of reviewing the delivery
+    work_services.contract_complete(contract=funded.contract, by=funded.contract.client)
+
+    # then: paid once; the sweep later closes the delivery without paying again
+    funded.refresh_from_db()
+    assert funded.status == MilestoneStatus.APPROVED
+    assert balance_of(funded) == 8_580
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        assert sweep_run().deliveries_auto_approved == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.AUTO_APPROVED
+    assert balance_of(funded) == 8_580
+    assert ledger_check().problems == []

@@ -175,8 +175,11 @@ def deliveries_auto_approve(*, now: datetime | None = None) -> int:
     )
     approved = 0
     for delivery_id in due:
-        if _auto_approve_one(delivery_id, now=now):
-            approved += 1
+        try:
+            if _auto_approve_one(delivery_id, now=now):
+                approved += 1
+        except DomainError as error:  # one bad row must not stop the sweep
+            logger.error("process: delivery %s not auto-approved: %s", delivery_id, error.code)
     if approved:
         logger.info("process: %d deliveries approved after the review window", approved)
     return approved
@@ -205,6 +208,8 @@ def _auto_approve_one(delivery_id: int, *, now: datetime) -> bool:
         reason="review window passed",
         also_update=("decided_at",),
     )
+    if milestone.status == MilestoneStatus.APPROVED:
+        return True  # approved another way (the contract was completed); paid already
     escrow.milestone_release(milestone=milestone, by=None, reason="review window passed")
     return True
 

@@ -637,10 +637,12 @@ def competition_award(*, job: Job, by: User, winners: list[CompetitionEntry]) ->
 def contract_complete(*, contract: Contract, by: User) -> Contract:
     """The client declares the work done; skills used become proven.
 
-    Every open milestone is approved, the worker's history is counted and
-    each of the job's skills the worker holds gains a proven contract.
+    Milestones paid for in advance (funded or delivered) are approved and
+    their holds released to the worker, as one approval each; the others
+    are marked approved, the worker's history is counted and each of the
+    job's skills the worker holds gains a proven contract. Locks the
+    contract, then each paid milestone and its hold.
     """
-    # TODO(#4): complete through deliveries and approvals, releasing the escrow.
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if not access_contract_act_as_client(by, contract):
         raise NotFound(_("No such contract."))
@@ -648,7 +650,16 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
         raise Conflict(_("This contract is not active."), code="contract_not_active")
 
     now = timezone.now()
-    contract.milestones.exclude(status=MilestoneStatus.CANCELLED).update(
+    paid = (
+        contract.milestones.select_for_update(of=("self",))
+        .select_related("contract__organization", "contract__job__category")
+        .filter(status__in=[MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED])
+    )
+    for milestone in paid:
+        escrow.milestone_release(milestone=milestone, by=by, reason="contract completed")
+    # TODO(#4): once every order runs through payment and delivery, completing
+    # should require each milestone to be paid and approved instead.
+    contract.milestones.filter(status=MilestoneStatus.PENDING).update(
         status=MilestoneStatus.APPROVED, updated_at=now
     )
     contract.status = ContractStatus.COMPLETED
