@@ -222,3 +222,35 @@ def test_completing_the_contract_releases_a_paid_milestone_once(funded):
     assert delivery.status == DeliveryStatus.AUTO_APPROVED
     assert balance_of(funded) == 8_580
     assert ledger_check().problems == []
+
+
+@pytest.mark.django_db
+def test_a_milestone_kept_in_revision_is_flagged_before_its_payment_is_due(funded):
+    from tsunagu.process.selectors import payment_deadlines_at_risk
+
+    # given: delivered, then sent back for revision, so nothing is released
+    delivery = deliver(funded)
+    services.delivery_revision_request(delivery=delivery, by=funded.contract.client, reason="修正")
+    received = delivery.submitted_at
+    due_days = funded.contract.payment_due_days
+
+    # then: not flagged at first, at risk in the last week, overdue after the due date
+    assert payment_deadlines_at_risk(now=received + timedelta(days=1)) == []
+    (at_risk,) = payment_deadlines_at_risk(now=received + timedelta(days=due_days - 3))
+    assert at_risk.milestone_id == funded.pk
+    assert at_risk.due_at == received + timedelta(days=due_days)
+    assert not at_risk.overdue
+    (late,) = payment_deadlines_at_risk(now=received + timedelta(days=due_days + 1))
+    assert late.overdue
+    with time_machine.travel(received + timedelta(days=due_days + 1)):
+        assert sweep_run().payments_overdue == 1
+
+
+@pytest.mark.django_db
+def test_an_approved_milestone_is_never_flagged(funded):
+    from tsunagu.process.selectors import payment_deadlines_at_risk
+
+    delivery = deliver(funded)
+    services.delivery_approve(delivery=delivery, by=funded.contract.client)
+
+    assert payment_deadlines_at_risk(now=delivery.submitted_at + timedelta(days=90)) == []

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from tsunagu.process.selectors import payment_deadlines_at_risk
 from tsunagu.process.services import deliveries_auto_approve
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SweepResult:
     deliveries_auto_approved: int
+    payments_at_risk: int
+    payments_overdue: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -30,6 +33,18 @@ def sweep_run(*, now: datetime | None = None) -> SweepResult:
     """Run every due step once; returns what each step did."""
     # TODO(#4): overdue warnings, reminders and notifications join the sweep.
     now = now or timezone.now()
-    result = SweepResult(deliveries_auto_approved=deliveries_auto_approve(now=now))
+    approved = deliveries_auto_approve(now=now)
+    deadlines = payment_deadlines_at_risk(now=now)
+    overdue = [deadline for deadline in deadlines if deadline.overdue]
+    for deadline in overdue:
+        logger.warning(
+            "process: milestone %s unpaid past its due date under the freelance act",
+            deadline.milestone_id,
+        )
+    result = SweepResult(
+        deliveries_auto_approved=approved,
+        payments_at_risk=len(deadlines) - len(overdue),
+        payments_overdue=len(overdue),
+    )
     logger.info("process: sweep done %s", result.as_dict())
     return result
