@@ -158,7 +158,9 @@ def test_silence_for_14_days_approves_and_releases_exactly_once(funded):
     assert ledger_check().problems == []
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: an earlier transactional test may have flushed the
+# taxonomy that the migrations load, and the factories need its categories.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent sweeps and row locks"
 )
