@@ -53,3 +53,17 @@ def organization(db, client_user):
 @pytest.fixture
 def project(db, client_user):
     return JobFactory(client=client_user)
+
+
+@pytest.fixture
+def taxonomy(db):
+    """The shipped taxonomy, loaded again for transactional tests.
+
+    A transactional test flushes every table when it ends, the rows that the
+    data migration loaded included; a later transactional test whose
+    factories need categories and skills asks for this fixture first.
+    """
+    from tsunagu.skills.models import Category, Skill, SkillAlias
+    from tsunagu.skills.taxonomy import load_taxonomy
+
+    load_taxonomy(Category, Skill, SkillAlias)

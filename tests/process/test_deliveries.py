@@ -158,13 +158,11 @@ def test_silence_for_14_days_approves_and_releases_exactly_once(funded):
     assert ledger_check().problems == []
 
 
-# serialized_rollback: an earlier transactional test may have flushed the
-# taxonomy that the migrations load, and the factories need its categories.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent sweeps and row locks"
 )
-def test_two_sweeps_at_once_release_each_delivery_once(funded):
+def test_two_sweeps_at_once_release_each_delivery_once(taxonomy, funded):
     # given: several deliveries past their window
     from tests.factories import ContractFactory, MilestoneFactory
     from tsunagu.work import escrow
