@@ -14,10 +14,11 @@ from tests.factories import (
     category,
     skill,
 )
+from tsunagu.audit.models import AuditEvent
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from tsunagu.skills.models import WorkerSkill
-from tsunagu.work import services
-from tsunagu.work.models import Contract, JobSkill, JobStatus, ProposalStatus
+from tsunagu.work import escrow, services
+from tsunagu.work.models import Contract, JobSkill, JobStatus, MilestoneStatus, ProposalStatus
 from tsunagu.work.services import (
     CompetitionTerms,
     MilestonePlan,
@@ -269,7 +270,10 @@ def test_completing_a_contract_proves_the_skills_it_used():
     WorkerSkillFactory(worker=contract.worker, skill=skill("excel-vba"))
     WorkerSkillFactory(worker=contract.worker, skill=skill("python"))
 
-    # when the client completes it
+    # when the client pays for the milestone and completes the contract
+    escrow.milestone_fund(
+        milestone=contract.milestones.get(), by=contract.client, method="card", card_token="t"
+    )
     services.contract_complete(contract=contract, by=contract.client)
 
     # then VBA is proven by one contract, Python stays declared
@@ -280,6 +284,24 @@ def test_completing_a_contract_proves_the_skills_it_used():
     profile = contract.worker.worker_profile
     profile.refresh_from_db()
     assert (profile.completed_contracts, profile.earned_total_yen) == (1, 40_000)
+
+
+def test_completing_cancels_the_milestones_nobody_paid_for():
+    # given: a contract whose only milestone was never paid for
+    contract = ContractFactory()
+
+    # when
+    services.contract_complete(contract=contract, by=contract.client)
+
+    # then: nothing was earned, and the trail says why the milestone ended
+    milestone = contract.milestones.get()
+    assert milestone.status == MilestoneStatus.CANCELLED
+    profile = contract.worker.worker_profile
+    profile.refresh_from_db()
+    assert (profile.completed_contracts, profile.earned_total_yen) == (1, 0)
+    event = AuditEvent.objects.get(machine="milestone", object_id=milestone.pk)
+    assert (event.from_state, event.to_state) == ("pending", "cancelled")
+    assert AuditEvent.objects.filter(machine="contract", to_state="completed").count() == 1
 
 
 def test_reviews_open_after_completion_once_per_side():

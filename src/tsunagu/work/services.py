@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import Membership, Organization, User, WorkerProfile
+from tsunagu.audit.services import transition, transitions_bulk_record
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from tsunagu.skills.models import Category, Evidence, Skill, WorkerSkill
 from tsunagu.work import escrow
@@ -259,14 +260,13 @@ def job_close(*, job: Job, by: User) -> Job:
         raise PermissionDenied(_("Only the client can close this job."))
     if job.status != JobStatus.OPEN:
         raise Conflict(_("This job is not open."), code="job_not_open")
-    _close(job)
+    _close(job, by=by)
     return job
 
 
-def _close(job: Job) -> None:
-    job.status = JobStatus.CLOSED
+def _close(job: Job, *, by: User | None) -> None:
     job.closed_at = timezone.now()
-    job.save(update_fields=["status", "closed_at", "updated_at"])
+    transition(machine="job", obj=job, to=JobStatus.CLOSED, by=by, also_update=("closed_at",))
     job.proposals.filter(status=ProposalStatus.SUBMITTED).update(
         status=ProposalStatus.DECLINED, decided_at=job.closed_at
     )
@@ -424,7 +424,7 @@ def _contract_create(
 
     hired = Contract.objects.filter(job=job).exclude(status=ContractStatus.CANCELLED).count()
     if hired >= job.hires_wanted and job.status == JobStatus.OPEN:
-        _close(job)
+        _close(job, by=None)  # filled: the platform closes it
     logger.info("contract made", extra={"contract_id": contract.pk, "job_id": job.pk})
     return contract
 
@@ -616,18 +616,27 @@ def competition_award(*, job: Job, by: User, winners: list[CompetitionEntry]) ->
         )
 
     now = timezone.now()
-    competition.entries.filter(pk__in=winner_ids).update(status=EntryStatus.WON)
-    competition.entries.exclude(pk__in=winner_ids).exclude(status=EntryStatus.WITHDRAWN).update(
-        status=EntryStatus.NOT_SELECTED
-    )
+    _entries_decide(competition, winner_ids=winner_ids, by=by)
     competition.awarded_at = now
     competition.save(update_fields=["awarded_at"])
     if len(winners) == 1:
         escrow.competition_prize_release(competition=competition, winner=winners[0])
-    job.status = JobStatus.COMPLETED
     job.closed_at = now
-    job.save(update_fields=["status", "closed_at", "updated_at"])
+    transition(machine="job", obj=job, to=JobStatus.COMPLETED, by=by, also_update=("closed_at",))
     return competition
+
+
+def _entries_decide(competition: Competition, *, winner_ids: set[int], by: User) -> None:
+    """Winners won; every other live entry was not selected; each step recorded."""
+    for status in (EntryStatus.SUBMITTED, EntryStatus.SHORTLISTED):
+        live = competition.entries.filter(status=status)
+        won = list(live.filter(pk__in=winner_ids).values_list("pk", flat=True))
+        lost = list(live.exclude(pk__in=winner_ids).values_list("pk", flat=True))
+        for ids, outcome in ((won, EntryStatus.WON), (lost, EntryStatus.NOT_SELECTED)):
+            competition.entries.filter(pk__in=ids).update(status=outcome)
+            transitions_bulk_record(
+                machine="entry", object_ids=ids, from_state=status, to=outcome, by=by
+            )
 
 
 # --- completion and reviews -------------------------------------------------
@@ -638,10 +647,11 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
     """The client declares the work done; skills used become proven.
 
     Milestones paid for in advance (funded or delivered) are approved and
-    their holds released to the worker, as one approval each; the others
-    are marked approved, the worker's history is counted and each of the
-    job's skills the worker holds gains a proven contract. Locks the
-    contract, then each paid milestone and its hold.
+    their holds released to the worker, one approval each; milestones never
+    paid for are cancelled, since no money stands behind them. The worker's
+    history counts the contract and what was released; each of the job's
+    skills the worker holds gains a proven contract. Locks the contract,
+    then each paid milestone and its hold.
     """
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if not access_contract_act_as_client(by, contract):
@@ -657,17 +667,35 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
     )
     for milestone in paid:
         escrow.milestone_release(milestone=milestone, by=by, reason="contract completed")
-    # TODO(#4): once every order runs through payment and delivery, completing
-    # should require each milestone to be paid and approved instead.
-    contract.milestones.filter(status=MilestoneStatus.PENDING).update(
-        status=MilestoneStatus.APPROVED, updated_at=now
+    unpaid = list(
+        contract.milestones.filter(status=MilestoneStatus.PENDING).values_list("pk", flat=True)
     )
-    contract.status = ContractStatus.COMPLETED
+    contract.milestones.filter(pk__in=unpaid).update(
+        status=MilestoneStatus.CANCELLED, updated_at=now
+    )
+    transitions_bulk_record(
+        machine="milestone",
+        object_ids=unpaid,
+        from_state=MilestoneStatus.PENDING,
+        to=MilestoneStatus.CANCELLED,
+        by=by,
+        reason="contract completed without payment",
+    )
+
     contract.completed_at = now
-    contract.save(update_fields=["status", "completed_at", "updated_at"])
+    transition(
+        machine="contract",
+        obj=contract,
+        to=ContractStatus.COMPLETED,
+        by=by,
+        also_update=("completed_at",),
+    )
+    released = contract.milestones.filter(status=MilestoneStatus.APPROVED).aggregate(
+        total=Sum("amount_yen")
+    )["total"]
     WorkerProfile.objects.filter(user_id=contract.worker_id).update(
         completed_contracts=F("completed_contracts") + 1,
-        earned_total_yen=F("earned_total_yen") + contract.price_yen,
+        earned_total_yen=F("earned_total_yen") + (released or 0),
     )
     WorkerSkill.objects.filter(
         worker_id=contract.worker_id, skill__job_skills__job_id=contract.job_id
