@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "tsunagu.process",
     "tsunagu.payments",
     "tsunagu.api",
+    "tsunagu.bench",
     "tsunagu.web",
     "tsunagu.demo",
 ]

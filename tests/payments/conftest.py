@@ -4,11 +4,17 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from django.db import connection
 
 from tsunagu.payments import services
 from tsunagu.payments.fees import ReleaseBreakdown, price_with_tax, release_breakdown
 from tsunagu.payments.models import PLATFORM, AccountKind, Hold
 from tsunagu.payments.selectors import account_balance
+
+POSTGRES_ONLY = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: row locks and deadlock detection (SQLite serializes writers)",
+)
 
 ON = date(2026, 4, 1)
 BANK = "provider:bank_transfer"

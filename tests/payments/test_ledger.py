@@ -7,16 +7,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from tests.payments.conftest import simple_breakdown
+from tests.payments.conftest import POSTGRES_ONLY, simple_breakdown
 from tsunagu.errors import Conflict, RuleViolation
 from tsunagu.payments import services
 from tsunagu.payments.ledger import account_for, ledger_post, ledger_transaction
 from tsunagu.payments.models import Account, AccountKind, EntryKind, Hold, JournalEntry, Posting
-
-POSTGRES_ONLY = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL: row locks and deadlock detection (SQLite serializes writers)",
-)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from tsunagu.accounts.api import router as accounts_router
 from tsunagu.api.errors import install_problem_handlers
+from tsunagu.payments.api import router as payments_router
 from tsunagu.skills.api import router as skills_router
 from tsunagu.work.api import router as work_router
 
@@ -17,3 +18,4 @@ install_problem_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", skills_router)
 api.add_router("", work_router)
+api.add_router("", payments_router)

@@ -201,3 +201,25 @@ def _hold_problems() -> list[str]:
 
 def _yen_sum(expression: str) -> Coalesce:
     return Coalesce(Sum(expression), Value(0), output_field=BigIntegerField())
+
+
+@dataclass(frozen=True)
+class WorkerBalance:
+    """What a worker may withdraw, and what is on its way to their bank."""
+
+    available_yen: int
+    in_flight_yen: int
+
+
+def worker_balance(*, worker_reference: str) -> WorkerBalance:
+    """The cached balances of ``worker_reference`` (``user:<id>``), in one query."""
+    balances = dict(
+        Account.objects.filter(
+            kind__in=[AccountKind.WORKER_BALANCE, AccountKind.PAYOUT_IN_FLIGHT],
+            reference=worker_reference,
+        ).values_list("kind", "balance")
+    )
+    return WorkerBalance(
+        available_yen=balances.get(AccountKind.WORKER_BALANCE, 0),
+        in_flight_yen=balances.get(AccountKind.PAYOUT_IN_FLIGHT, 0),
+    )

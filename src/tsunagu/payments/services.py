@@ -37,14 +37,13 @@ from django.utils.translation import gettext as _
 from tsunagu.errors import Conflict, DomainError, NotFound, RuleViolation
 from tsunagu.payments.fees import ReleaseBreakdown, release_breakdown
 from tsunagu.payments.ledger import (
-    accounts_for,
+    AccountKey,
     entry_replayed,
     ledger_post,
     ledger_transaction,
 )
 from tsunagu.payments.models import (
     PLATFORM,
-    Account,
     AccountKind,
     EntryKind,
     Hold,
@@ -83,13 +82,12 @@ def hold_fund(
     if Hold.objects.filter(reference=reference).exists():
         raise _hold_exists()
 
-    accounts = accounts_for([(AccountKind.EXTERNAL, source), (AccountKind.HOLD, reference)])
     entry = ledger_post(
         kind=EntryKind.FUND,
         reference=reference,
         lines=[
-            (accounts[AccountKind.EXTERNAL, source], -amount_yen),
-            (accounts[AccountKind.HOLD, reference], amount_yen),
+            ((AccountKind.EXTERNAL, source), -amount_yen),
+            ((AccountKind.HOLD, reference), amount_yen),
         ],
         dedupe_key=dedupe_key,
     )
@@ -123,7 +121,7 @@ def hold_release(
     _check_dedupe_key(dedupe_key)
     hold = _hold_locked(reference)
 
-    replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.RELEASE, reference=reference)
+    replayed = _settled_replay(hold, dedupe_key=dedupe_key, kind=EntryKind.RELEASE)
     if replayed is not None:
         return replayed
     _check_funded(hold)
@@ -131,7 +129,11 @@ def hold_release(
 
     lines = _release_lines(hold, worker_reference=worker_reference, breakdown=breakdown)
     entry = ledger_post(
-        kind=EntryKind.RELEASE, reference=reference, lines=lines, dedupe_key=dedupe_key
+        kind=EntryKind.RELEASE,
+        reference=reference,
+        lines=lines,
+        dedupe_key=dedupe_key,
+        replay_checked=True,
     )
     _hold_settle(hold, state=HoldState.RELEASED, entry=entry)
 
@@ -150,23 +152,21 @@ def hold_refund(*, reference: str, dedupe_key: str) -> JournalEntry:
     _check_dedupe_key(dedupe_key)
     hold = _hold_locked(reference)
 
-    replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.REFUND, reference=reference)
+    replayed = _settled_replay(hold, dedupe_key=dedupe_key, kind=EntryKind.REFUND)
     if replayed is not None:
         return replayed
     _check_funded(hold)
     _check_not_charged_back(hold)
 
-    accounts = accounts_for(
-        [(AccountKind.HOLD, hold.reference), (AccountKind.EXTERNAL, hold.source)]
-    )
     entry = ledger_post(
         kind=EntryKind.REFUND,
         reference=reference,
         lines=[
-            (accounts[AccountKind.HOLD, hold.reference], -hold.amount_yen),
-            (accounts[AccountKind.EXTERNAL, hold.source], hold.amount_yen),
+            ((AccountKind.HOLD, hold.reference), -hold.amount_yen),
+            ((AccountKind.EXTERNAL, hold.source), hold.amount_yen),
         ],
         dedupe_key=dedupe_key,
+        replay_checked=True,
     )
     _hold_settle(hold, state=HoldState.REFUNDED, entry=entry)
 
@@ -201,7 +201,7 @@ def hold_split(
     _check_dedupe_key(dedupe_key)
     hold = _hold_locked(reference)
 
-    replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.SPLIT, reference=reference)
+    replayed = _settled_replay(hold, dedupe_key=dedupe_key, kind=EntryKind.SPLIT)
     if replayed is not None:
         return replayed
     _check_funded(hold)
@@ -223,10 +223,13 @@ def hold_split(
 
     lines = _release_lines(hold, worker_reference=worker_reference, breakdown=breakdown)
     lines[0] = (lines[0][0], -hold.amount_yen)  # the hold empties: worker's side plus refund
-    source = accounts_for([(AccountKind.EXTERNAL, hold.source)])[AccountKind.EXTERNAL, hold.source]
-    lines.append((source, refund))
+    lines.append(((AccountKind.EXTERNAL, hold.source), refund))
     entry = ledger_post(
-        kind=EntryKind.SPLIT, reference=reference, lines=lines, dedupe_key=dedupe_key
+        kind=EntryKind.SPLIT,
+        reference=reference,
+        lines=lines,
+        dedupe_key=dedupe_key,
+        replay_checked=True,
     )
     _hold_settle(hold, state=HoldState.SPLIT, entry=entry)
 
@@ -255,13 +258,13 @@ def balance_withdraw(*, worker_reference: str, amount_yen: int, dedupe_key: str)
     if replayed is not None:
         return replayed
 
-    balance = (AccountKind.WORKER_BALANCE, worker_reference)
-    in_flight = (AccountKind.PAYOUT_IN_FLIGHT, worker_reference)
-    accounts = accounts_for([balance, in_flight])
     entry = ledger_post(
         kind=EntryKind.WITHDRAW,
         reference=worker_reference,
-        lines=[(accounts[balance], -amount_yen), (accounts[in_flight], amount_yen)],
+        lines=[
+            ((AccountKind.WORKER_BALANCE, worker_reference), -amount_yen),
+            ((AccountKind.PAYOUT_IN_FLIGHT, worker_reference), amount_yen),
+        ],
         dedupe_key=dedupe_key,
     )
 
@@ -334,13 +337,15 @@ def chargeback_record(*, reference: str, amount_yen: int, dedupe_key: str) -> Jo
             code="chargeback_exceeds_funding",
         )
 
-    losses, source = (AccountKind.LOSSES, reference), (AccountKind.EXTERNAL, hold.source)
-    accounts = accounts_for([losses, source])
     entry = ledger_post(
         kind=EntryKind.CHARGEBACK,
         reference=reference,
-        lines=[(accounts[losses], -amount_yen), (accounts[source], amount_yen)],
+        lines=[
+            ((AccountKind.LOSSES, reference), -amount_yen),
+            ((AccountKind.EXTERNAL, hold.source), amount_yen),
+        ],
         dedupe_key=dedupe_key,
+        replay_checked=True,
     )
     hold.charged_back_yen += amount_yen
     hold.save(update_fields=["charged_back_yen", "updated_at"])
@@ -373,7 +378,7 @@ def _hold_settle(hold: Hold, *, state: str, entry: JournalEntry) -> None:
 
 def _release_lines(
     hold: Hold, *, worker_reference: str, breakdown: ReleaseBreakdown
-) -> list[tuple[Account, int]]:
+) -> list[tuple[AccountKey, int]]:
     """The hold's debit first, then every non-zero part of the breakdown."""
     parts = [
         ((AccountKind.WORKER_BALANCE, worker_reference), breakdown.worker_net),
@@ -381,13 +386,23 @@ def _release_lines(
         ((AccountKind.FEE_TAX, PLATFORM), breakdown.fee_tax),
         ((AccountKind.WITHHOLDING_PAYABLE, hold.reference), breakdown.withholding),
     ]
-    parts = [(pair, amount) for pair, amount in parts if amount != 0]
-    hold_pair = (AccountKind.HOLD, hold.reference)
-    accounts = accounts_for([hold_pair, *(pair for pair, _amount in parts)])
     return [
-        (accounts[hold_pair], -breakdown.gross_with_tax),
-        *((accounts[pair], amount) for pair, amount in parts),
+        ((AccountKind.HOLD, hold.reference), -breakdown.gross_with_tax),
+        *((pair, amount) for pair, amount in parts if amount != 0),
     ]
+
+
+def _settled_replay(hold: Hold, *, dedupe_key: str, kind: str) -> JournalEntry | None:
+    """The entry of an earlier call with ``dedupe_key``, looked up only when it can exist.
+
+    Under the hold's lock, an entry of ``kind`` for this hold exists only if
+    the hold has settled; while it is funded, a key used elsewhere is caught
+    when the entry is written (409 ``dedupe_key_reused``), so the common case
+    costs no query.
+    """
+    if hold.state == HoldState.FUNDED:
+        return None
+    return entry_replayed(dedupe_key=dedupe_key, kind=kind, reference=hold.reference)
 
 
 def _check_funded(hold: Hold) -> None:
