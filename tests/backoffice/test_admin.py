@@ -28,7 +28,7 @@ def _tsunagu_models():
     return [
         model
         for model in admin.site._registry
-        if model._meta.app_label in {"accounts", "skills", "work", "audit", "process"}
+        if model._meta.app_label in {"accounts", "skills", "work", "audit", "process", "payments"}
     ]
 
 
@@ -121,3 +121,29 @@ def test_a_user_who_submitted_nothing_cannot_be_approved(operator):
         identity_review(user=person, by=operator, approve=True)
 
     assert refused.value.code == "identity_not_submitted"
+
+
+def test_an_operator_confirms_a_bank_transfer_from_the_payments_list(operator_client):
+    from tests.factories import MilestoneFactory
+    from tsunagu.payments.models import Payment, PaymentStatus
+    from tsunagu.work import escrow
+    from tsunagu.work.models import MilestoneStatus
+
+    # given: a milestone awaiting a bank transfer
+    contract = ContractFactory(price_yen=10_000, milestone=None)
+    milestone = MilestoneFactory(contract=contract, amount_yen=10_000)
+    payment = escrow.milestone_fund(milestone=milestone, by=contract.client, method="bank_transfer")
+
+    # when: the operator ticks it and confirms the deposit
+    response = operator_client.post(
+        reverse("admin:payments_payment_changelist"),
+        {"action": "confirm_deposit", "_selected_action": [payment.pk]},
+    )
+
+    # then: paid, and the milestone can be worked on
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    milestone.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert milestone.status == MilestoneStatus.FUNDED
+    assert Payment.objects.count() == 1
