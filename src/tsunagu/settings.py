@@ -143,6 +143,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 # served only through views that check who asks.
 TSUNAGU_PRIVATE_DIR = Path(os.environ.get("TSUNAGU_PRIVATE_DIR", DATA_DIR / "private"))
 TSUNAGU_UPLOAD_MAX_BYTES = int(os.environ.get("TSUNAGU_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+# The platform's own qualified invoice issuer number (T + 13 digits), printed
+# on the fee invoices in workers' statements.
+TSUNAGU_INVOICE_NUMBER = os.environ.get("TSUNAGU_INVOICE_NUMBER", "")
 # Days a client has to review a delivery before it is approved automatically.
 TSUNAGU_REVIEW_DAYS = int(os.environ.get("TSUNAGU_REVIEW_DAYS", "14"))
 

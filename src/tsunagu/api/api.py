@@ -7,6 +7,7 @@ from tsunagu.api.errors import install_problem_handlers
 from tsunagu.payments.api import router as payments_router
 from tsunagu.skills.api import router as skills_router
 from tsunagu.work.api import router as work_router
+from tsunagu.work.escrow_api import router as escrow_router
 
 api = NinjaAPI(
     title="Tsunagu API",
@@ -19,3 +20,4 @@ api.add_router("", accounts_router)
 api.add_router("", skills_router)
 api.add_router("", work_router)
 api.add_router("", payments_router)
+api.add_router("", escrow_router)
