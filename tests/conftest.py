@@ -67,3 +67,9 @@ def taxonomy(db):
     from tsunagu.skills.taxonomy import load_taxonomy
 
     load_taxonomy(Category, Skill, SkillAlias)
+
+
+@pytest.fixture(autouse=True)
+def _private_files_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Delivered files go to the test's own folder, never the checkout's data/."""
+    settings.TSUNAGU_PRIVATE_DIR = tmp_path / "private"

@@ -301,3 +301,38 @@ def test_data_entry_by_a_macro_writer_is_priced_about_five_times_as_much():
     assert with_macro.sum() >= 50 and without.sum() >= 50
     factor = float(np.exp(ratio[with_macro].mean() - ratio[without].mean()))
     assert 3.0 < factor < 8.0
+
+
+def test_the_active_orders_are_carried_forward_through_the_services(small_market):
+    from tsunagu.payments.selectors import ledger_check
+    from tsunagu.process.sweep import sweep_run
+
+    # then: money moved, and the ledger the services made is consistent
+    assert ledger_check().problems == []
+    states = set(
+        Milestone.objects.filter(contract__status=ContractStatus.ACTIVE).values_list(
+            "status", flat=True
+        )
+    )
+    status_of = {
+        "unpaid": "pending",
+        "transfer_pending": "pending",
+        "in_progress": "funded",
+        "revision": "funded",
+        "awaiting_review": "submitted",
+        "review_overdue": "submitted",
+        "approved": "approved",
+        "cancelled": "cancelled",
+    }
+    outcomes = small_market.money.outcomes
+    assert len(outcomes) >= 3
+    assert {status_of[outcome] for outcome in outcomes} <= states
+
+    # when: the sweep runs twice
+    first = sweep_run().deliveries_auto_approved
+    second = sweep_run().deliveries_auto_approved
+
+    # then: the overdue deliveries were approved once
+    assert first == small_market.money.outcomes.get("review_overdue", 0)
+    assert second == 0
+    assert ledger_check().problems == []

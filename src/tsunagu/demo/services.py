@@ -16,6 +16,7 @@ from django.db import transaction
 
 from tsunagu.accounts.models import User
 from tsunagu.demo.market import market_draw
+from tsunagu.demo.money import MoneyAdded, demo_money_add
 from tsunagu.demo.truth import truth_document, truth_write
 from tsunagu.demo.write import Clock, Ids, Writer
 from tsunagu.demo.write_deals import deals_write
@@ -48,6 +49,7 @@ class DemoBuilt:
     jobs: int
     contracts: int
     ids: Ids
+    money: MoneyAdded
 
 
 def default_truth_path() -> Path:
@@ -59,9 +61,11 @@ def demo_market_build(
 ) -> DemoBuilt:
     """Draw the market of ``size`` and write it as of ``now``.
 
-    One transaction holds every row; every demo user's password is
-    ``settings.TSUNAGU_DEMO_PASSWORD``, hashed once. The truth file is written
-    after the commit (atomically replacing an older one). Refuses with
+    One transaction holds every bulk-written row; every demo user's password
+    is ``settings.TSUNAGU_DEMO_PASSWORD``, hashed once. The truth file is
+    written after the commit (atomically replacing an older one); then the
+    active contracts are carried forward through the services, each step its
+    own transaction (``tsunagu.demo.money``). Refuses with
     ``demo_exists`` (409) when the demo accounts are already there.
     """
     if User.objects.filter(email=SHOWCASE_WORKER_EMAIL).exists():
@@ -83,6 +87,7 @@ def demo_market_build(
         market, now=now, worker_user=ids.worker_user, client_user=ids.client_user
     )
     truth_write(document, path)
+    money = demo_money_add(seed=size.seed, now=now, progress=progress)
     logger.info("demo market built", extra={"seed": size.seed, "workers": size.workers})
     return DemoBuilt(
         truth_path=path,
@@ -90,6 +95,7 @@ def demo_market_build(
         jobs=len(market.jobs),
         contracts=len(market.times),
         ids=ids,
+        money=money,
     )
 
 

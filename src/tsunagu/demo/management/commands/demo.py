@@ -73,6 +73,12 @@ class Command(BaseCommand):
             f"Demo market built in {time.monotonic() - started:.0f} s: {built.users} users, "
             f"{built.jobs} jobs, {built.contracts} contracts (seed {size.seed})."
         )
+        money = built.money
+        outcomes = ", ".join(f"{name} {n}" for name, n in sorted(money.outcomes.items()))
+        self.stdout.write(
+            f"Orders carried forward through the services: {outcomes}; "
+            f"{money.prizes_funded} prizes paid in advance, {money.withdrawals} withdrawals."
+        )
         self.stdout.write(f"Ground truth: {built.truth_path}")
         self.stdout.write("Sign in with:")
         for role, email in demo_accounts():
