@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from tsunagu.accounts.api import router as accounts_router
 from tsunagu.api.errors import install_problem_handlers
 from tsunagu.payments.api import router as payments_router
+from tsunagu.process.api import router as process_router
 from tsunagu.skills.api import router as skills_router
 from tsunagu.work.api import router as work_router
 from tsunagu.work.escrow_api import router as escrow_router
@@ -21,3 +22,4 @@ api.add_router("", skills_router)
 api.add_router("", work_router)
 api.add_router("", payments_router)
 api.add_router("", escrow_router)
+api.add_router("", process_router)
