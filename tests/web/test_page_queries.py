@@ -1,11 +1,14 @@
 """List pages read in a fixed number of queries, however many rows they show."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.factories import (
     CompetitionJobFactory,
+    ContractFactory,
     JobFactory,
+    MilestoneFactory,
     OrganizationFactory,
     ProposalFactory,
     TaskJobFactory,
@@ -14,6 +17,9 @@ from tests.factories import (
     skill,
 )
 from tests.web.conftest import signed_in
+from tsunagu.process import services as process_services
+from tsunagu.work import escrow
+from tsunagu.work.models import Thread
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +29,11 @@ pytestmark = pytest.mark.django_db
 JOB_LIST_QUERIES = 4
 WORKER_LIST_QUERIES = 3
 SIGNED_IN = 2
+# The contract with its people and thread, its milestones, reviews and messages;
+# the milestones' deliveries and their files; the payments; the release entries
+# (twice), their postings and accounts, and the milestones they name.
+CONTRACT_PAGE_QUERIES = 12
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 
 
 def _jobs(count: int) -> None:
@@ -89,3 +100,46 @@ def test_the_job_page_for_its_client_does_not_query_per_proposal(
         response = browser.get(f"/jobs/{job.pk}/")
 
     assert response.status_code == 200
+
+
+def _contract_with_milestones(count: int):
+    """A contract whose milestones are, in turn, unpaid, funded, delivered and approved,
+    each delivered one with two files and an earlier revision."""
+    contract = ContractFactory(price_yen=10_000 * count, milestone=None)
+    Thread.objects.create(job=contract.job, worker=contract.worker, contract=contract)
+    client, worker = contract.client, contract.worker
+    for position in range(1, count + 1):
+        milestone = MilestoneFactory(contract=contract, position=position, amount_yen=10_000)
+        stage = position % 4
+        if stage == 1:
+            continue
+        escrow.milestone_fund(milestone=milestone, by=client, method="card", card_token="tok")
+        if stage == 2:
+            continue
+        files = [SimpleUploadedFile(f"{name}.pdf", PDF) for name in ("a", "b")]
+        first = process_services.delivery_submit(
+            milestone=milestone, by=worker, message="初稿", files=files
+        )
+        process_services.delivery_revision_request(delivery=first, by=client, reason="修正")
+        files = [SimpleUploadedFile(f"{name}.pdf", PDF) for name in ("c", "d")]
+        second = process_services.delivery_submit(
+            milestone=milestone, by=worker, message="修正版", files=files
+        )
+        if stage == 0:
+            process_services.delivery_approve(delivery=second, by=client)
+    return contract
+
+
+@pytest.mark.parametrize("count", [4, 12])
+def test_the_contract_page_does_not_query_per_milestone_or_delivery(
+    django_assert_max_num_queries, settings, tmp_path, count
+):
+    settings.TSUNAGU_PRIVATE_DIR = tmp_path / "private"
+    contract = _contract_with_milestones(count)
+
+    for user in (contract.client, contract.worker):
+        browser = signed_in(user)
+        with django_assert_max_num_queries(CONTRACT_PAGE_QUERIES + SIGNED_IN):
+            response = browser.get(f"/contracts/{contract.pk}/")
+        assert response.status_code == 200
+        assert response.content.decode().count('class="milestone"') == count

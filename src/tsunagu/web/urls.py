@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from tsunagu.web.views import accounts, contracts, jobs, mypage, workers
+from tsunagu.web.views import accounts, contracts, jobs, money, mypage, workers
 
 app_name = "web"
 
@@ -29,6 +29,12 @@ urlpatterns = [
     path("mypage/skills/<slug:slug>/remove/", mypage.skill_remove, name="skill_remove"),
     path("mypage/portfolio/", mypage.portfolio, name="portfolio"),
     path("mypage/invitations/", mypage.invitations, name="invitations"),
+    path("mypage/statement/", money.statement, name="statement"),
+    path("mypage/statement/csv/", money.statement_csv, name="statement_csv"),
+    path("mypage/receipts/", money.receipts, name="receipts"),
+    path("mypage/receipts/csv/", money.receipts_csv, name="receipts_csv"),
+    path("mypage/payment-report/", money.payment_report, name="payment_report"),
+    path("mypage/payment-report/csv/", money.payment_report_csv, name="payment_report_csv"),
     path(
         "invitations/<int:invitation_id>/respond/",
         mypage.invitation_respond,
@@ -66,4 +72,15 @@ urlpatterns = [
         name="contract_complete",
     ),
     path("contracts/<int:contract_id>/review/", contracts.review_create, name="review_create"),
+    path("milestones/<int:milestone_id>/fund/", contracts.milestone_fund, name="milestone_fund"),
+    path(
+        "milestones/<int:milestone_id>/approve/",
+        contracts.milestone_approve,
+        name="milestone_approve",
+    ),
+    path(
+        "milestones/<int:milestone_id>/payments/<int:payment_id>/cancel/",
+        contracts.payment_cancel,
+        name="payment_cancel",
+    ),
 ]

@@ -6,6 +6,7 @@ This module joins the two, read-only:
 
 - ``worker_statement``: a worker's month (明細): releases, payouts, the
   opening and closing balance, and the platform fee invoiced to them;
+- ``worker_net_by_month``: a worker's net earnings month by month;
 - ``payment_report``: a client's year per worker (支払調書): prices paid,
   consumption tax and income tax withheld;
 - ``client_receipts``: what a client paid for items, with the tax in it;
@@ -20,7 +21,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
@@ -155,6 +156,62 @@ def worker_statement(*, worker: User, year: int, month: int) -> WorkerStatement:
             PayoutLine(at=posting.entry.created_at, amount_yen=-posting.amount)
         )
     return statement
+
+
+@dataclass(frozen=True)
+class MonthNet:
+    year: int
+    month: int
+    net_yen: int
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+
+@dataclass(frozen=True)
+class NetByMonth:
+    """A worker's net earnings per month, oldest month first."""
+
+    months: list[MonthNet]
+
+    @property
+    def largest_yen(self) -> int:
+        return max((month.net_yen for month in self.months), default=0)
+
+    @property
+    def total_yen(self) -> int:
+        return sum(month.net_yen for month in self.months)
+
+
+def worker_net_by_month(*, worker: User, year: int, month: int, months: int = 12) -> NetByMonth:
+    """What releases credited to the worker in the ``months`` months up to ``year``-``month``.
+
+    One query; the postings are bucketed into Tokyo months here, since
+    truncating to a month in a time zone differs between SQLite and
+    PostgreSQL. A worker's releases in a year are few enough to read.
+    """
+    index = year * 12 + month - 1
+    first = index - months + 1
+    start, _first_end = month_bounds(first // 12, first % 12 + 1)
+    _last_start, end = month_bounds(year, month)
+    totals: dict[int, int] = defaultdict(int)
+    rows = Posting.objects.filter(
+        account__kind=AccountKind.WORKER_BALANCE,
+        account__reference=f"user:{worker.pk}",
+        entry__kind=EntryKind.RELEASE,
+        entry__created_at__gte=start,
+        entry__created_at__lt=end,
+    ).values_list("entry__created_at", "amount")
+    for created_at, amount in rows:
+        local = created_at.astimezone(TOKYO)
+        totals[local.year * 12 + local.month - 1] += int(amount)
+    return NetByMonth(
+        months=[
+            MonthNet(year=at // 12, month=at % 12 + 1, net_yen=totals[at])
+            for at in range(first, index + 1)
+        ]
+    )
 
 
 # --- a client's year ----------------------------------------------------------------

@@ -4,6 +4,7 @@ Money is integer yen shown with thousands separators (``¥50,000``) in every
 language; datetimes are converted to Asia/Tokyo whatever the server's zone.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 
+from tsunagu.payments.models import PaymentMethod
 from tsunagu.web.forms.workers import LANGUAGE_NAMES
 
 register = template.Library()
@@ -69,3 +71,25 @@ def percent(share: float | None) -> str:
     if share is None:
         return ""
     return f"{round(share * 100)}%"
+
+
+@register.filter
+def total(rows: Iterable[object], field: str) -> int:
+    """The sum of ``field`` over ``rows`` (a statement's lines): ``lines|total:"net_yen"``."""
+    return sum(int(getattr(row, field)) for row in rows)
+
+
+@register.filter
+def payment_method(method: str) -> str:
+    """A payment method's name (``card`` -> クレジットカード)."""
+    if method in PaymentMethod.values:
+        return str(PaymentMethod(method).label)
+    return method
+
+
+@register.filter
+def deducted(amount: int | None) -> str:
+    """An amount taken off, ``2200`` -> ``−¥2,200``; nothing taken shows as ``¥0``."""
+    if not amount:
+        return "¥0"
+    return f"−{yen(amount)}"
