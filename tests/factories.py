@@ -10,6 +10,8 @@ import factory
 from django.utils import timezone
 
 from tsunagu.accounts.models import MemberRole, Membership, Organization, User, WorkerProfile
+from tsunagu.payments.field_crypto import field_encrypt
+from tsunagu.payments.models import BankAccount, BankAccountType
 from tsunagu.skills.models import Category, Skill, WorkerSkill
 from tsunagu.work.models import (
     Competition,
@@ -179,3 +181,24 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     position = 1
     title = "納品"
     amount_yen = 40_000
+
+
+class BankAccountFactory(factory.django.DjangoModelFactory):
+    """A worker's bank account, its number and holder name encrypted as the service stores them.
+
+    ``number`` and ``holder`` are the details in clear (not fields of the model).
+    """
+
+    class Meta:
+        model = BankAccount
+        exclude = ["number", "holder"]
+
+    number = "1234567"
+    holder = "ヤマダ\u3000タロウ"
+    owner = factory.SubFactory(WorkerFactory)
+    bank_code = "0001"
+    branch_code = "001"
+    account_type = BankAccountType.ORDINARY
+    account_number_encrypted = factory.LazyAttribute(lambda o: field_encrypt(o.number))
+    holder_name_encrypted = factory.LazyAttribute(lambda o: field_encrypt(o.holder))
+    account_number_last4 = factory.LazyAttribute(lambda o: o.number[-4:])

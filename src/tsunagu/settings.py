@@ -5,11 +5,14 @@ give a working embedded installation: an SQLite file in ``data/`` of the
 checkout, Japanese pages, mail printed to the console.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -93,6 +96,12 @@ def database_settings() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        if "postgresql" in str(config.get("ENGINE", "")):
+            # psycopg prepares a statement after this many runs on one
+            # connection. Django's cursors bind on the client and are never
+            # prepared; the ledger's hot statements bind on the server
+            # (tsunagu.payments.ledger), so only they are.
+            config.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -148,6 +157,43 @@ TSUNAGU_UPLOAD_MAX_BYTES = int(os.environ.get("TSUNAGU_UPLOAD_MAX_BYTES", str(50
 TSUNAGU_INVOICE_NUMBER = os.environ.get("TSUNAGU_INVOICE_NUMBER", "")
 # Days a client has to review a delivery before it is approved automatically.
 TSUNAGU_REVIEW_DAYS = int(os.environ.get("TSUNAGU_REVIEW_DAYS", "14"))
+# Days a client has to review a task answer before it is approved automatically,
+# and hours a worker has to answer a claimed unit before the claim lapses.
+TSUNAGU_TASK_REVIEW_DAYS = int(os.environ.get("TSUNAGU_TASK_REVIEW_DAYS", "7"))
+TSUNAGU_TASK_CLAIM_HOURS = int(os.environ.get("TSUNAGU_TASK_CLAIM_HOURS", "24"))
+
+# Payouts to workers' banks: the smallest withdrawal, the transfer fee taken
+# from each payout (consumption tax included), and how many days a newly
+# registered bank account's payouts wait for an operator's review.
+TSUNAGU_PAYOUT_MINIMUM_YEN = int(os.environ.get("TSUNAGU_PAYOUT_MINIMUM_YEN", "1000"))
+TSUNAGU_PAYOUT_TRANSFER_FEE_YEN = int(os.environ.get("TSUNAGU_PAYOUT_TRANSFER_FEE_YEN", "100"))
+TSUNAGU_PAYOUT_REVIEW_DAYS = int(os.environ.get("TSUNAGU_PAYOUT_REVIEW_DAYS", "7"))
+
+
+def development_field_key(secret_key: str) -> str:
+    """A Fernet key derived from ``secret_key``: for development and tests only."""
+    digest = hashlib.sha256(b"tsunagu-field-key:" + secret_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+# Fernet keys that encrypt bank details at rest, kept outside the database:
+# TSUNAGU_FIELD_KEY, comma-separated; the first encrypts, all decrypt (add a
+# new key first, run `tsunagu rotate-field-keys`, then drop the old one).
+# Without it, a development installation (DEBUG, or no SECRET_KEY of its own,
+# as `make demo` and the tests run) derives a development key from the
+# development SECRET_KEY, which `tsunagu check --deploy` reports; an
+# installation with its own SECRET_KEY and DEBUG off is production and
+# refuses to start without the variable.
+TSUNAGU_FIELD_KEYS = env_list("TSUNAGU_FIELD_KEY", "")
+TSUNAGU_FIELD_KEY_IS_DEVELOPMENT = not TSUNAGU_FIELD_KEYS
+if TSUNAGU_FIELD_KEY_IS_DEVELOPMENT:
+    if "SECRET_KEY" in os.environ and not DEBUG:
+        raise ImproperlyConfigured(
+            "TSUNAGU_FIELD_KEY is not set: production needs its own key to encrypt bank "
+            "details (generate one with `python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'`)"
+        )
+    TSUNAGU_FIELD_KEYS = [development_field_key(SECRET_KEY)]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -7,11 +7,18 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from tests.factories import CompetitionFactory, ContractFactory, UserFactory
+from tests.factories import (
+    BankAccountFactory,
+    CompetitionFactory,
+    ContractFactory,
+    TaskBatchFactory,
+    UserFactory,
+)
 from tsunagu.audit.machines import MACHINES, allowed_next
 from tsunagu.audit.models import AuditEvent
 from tsunagu.audit.services import IllegalTransition, transition
-from tsunagu.process.models import Delivery
+from tsunagu.payments.models import JournalEntry, Payout
+from tsunagu.process.models import Delivery, TaskAnswer, TaskUnit
 from tsunagu.work.models import CompetitionEntry, Contract, Job, Milestone
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +39,50 @@ def subject(machine: str):
         return CompetitionEntry.objects.create(
             competition=competition, worker=contract.worker, title="案"
         )
+    if machine == "task_answer":
+        return task_answer(worker=contract.worker)
+    if machine == "payout":
+        return payout(worker=contract.worker)
     return Delivery.objects.create(
         milestone=milestone,
         submitted_by=contract.worker,
         message="納品",
         review_due_at=timezone.now(),
+    )
+
+
+def task_answer(*, worker) -> TaskAnswer:
+    """An answer filled in so that every status satisfies the table's checks."""
+    unit = TaskUnit.objects.create(
+        batch=TaskBatchFactory(), position=1, payload={"text": "犬"}, choices=["犬", "猫"]
+    )
+    now = timezone.now()
+    return TaskAnswer.objects.create(
+        unit=unit,
+        worker=worker,
+        answer="犬",
+        reason="理由",
+        claim_expires_at=now,
+        submitted_at=now,
+        review_due_at=now,
+        decided_at=now,
+    )
+
+
+def payout(*, worker) -> Payout:
+    """A payout filled in so that every status satisfies the table's checks."""
+    now = timezone.now()
+    reference = f"user:{worker.pk}"
+    return Payout.objects.create(
+        worker=worker,
+        bank_account=BankAccountFactory(owner=worker),
+        amount_yen=5_000,
+        fee_yen=100,
+        net_yen=4_900,
+        withdraw_entry=JournalEntry.objects.create(kind="withdraw", reference=reference),
+        settle_entry=JournalEntry.objects.create(kind="payout_paid", reference=reference),
+        sent_at=now,
+        settled_at=now,
     )
 
 
@@ -46,6 +92,8 @@ MODELS = {
     "milestone": Milestone,
     "entry": CompetitionEntry,
     "delivery": Delivery,
+    "task_answer": TaskAnswer,
+    "payout": Payout,
 }
 STEPS = [
     (machine, from_state, to_state)

@@ -1,8 +1,9 @@
 """The state machines of an order, as data: which state may follow which.
 
-Every status change of a job, contract, milestone, competition entry or
-delivery goes through ``tsunagu.audit.services.transition``, which checks the
-step against these tables and records it. A step that is not listed is
+Every status change of a job, contract, milestone, competition entry,
+delivery, payout or task answer goes through
+``tsunagu.audit.services.transition``, which checks the step against these
+tables and records it. A step that is not listed is
 refused with 409 ``illegal_transition``, naming the current state and the
 steps allowed from it. Pure Python: no Django models here.
 """
@@ -52,12 +53,40 @@ DELIVERY: Machine = {
     "withdrawn": frozenset(),
 }
 
+# A payout is requested with the money already claimed, then approved at
+# once or held for an operator's review; an approved payout is sent to the
+# bank, which pays it or returns it. Failed and rejected payouts returned the
+# money to the worker's balance.
+PAYOUT: Machine = {
+    "requested": frozenset({"approved", "held_for_review"}),
+    "held_for_review": frozenset({"approved", "rejected"}),
+    "approved": frozenset({"sent", "failed"}),
+    "sent": frozenset({"paid", "failed"}),
+    "paid": frozenset(),
+    "failed": frozenset(),
+    "rejected": frozenset(),
+}
+
+# claimed: the worker holds a place on the unit; a claim left unanswered
+# expires (the sweep). submitted: awaits the client's review, which the sweep
+# turns into auto_approved once the review window has passed.
+TASK_ANSWER: Machine = {
+    "claimed": frozenset({"submitted", "expired"}),
+    "submitted": frozenset({"approved", "rejected", "auto_approved"}),
+    "approved": frozenset(),
+    "rejected": frozenset(),
+    "auto_approved": frozenset(),
+    "expired": frozenset(),
+}
+
 MACHINES: Mapping[str, Machine] = {
     "job": JOB,
     "contract": CONTRACT,
     "milestone": MILESTONE,
     "entry": ENTRY,
     "delivery": DELIVERY,
+    "payout": PAYOUT,
+    "task_answer": TASK_ANSWER,
 }
 
 

@@ -55,6 +55,7 @@ class EntryKind(models.TextChoices):
     SPLIT = "split", _("Split")
     WITHDRAW = "withdraw", _("Withdrawal")
     PAYOUT_FAILED = "payout_failed", _("Failed payout")
+    PAYOUT_PAID = "payout_paid", _("Payout paid")
     CHARGEBACK = "chargeback", _("Chargeback")
     REVERSAL = "reversal", _("Reversal")
 
@@ -319,3 +320,161 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.pk} for {self.reference} ({self.status})"
+
+
+# --- payouts to workers' bank accounts -------------------------------------
+
+
+class BankAccountType(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary")  # 普通
+    CHECKING = "checking", _("Checking")  # 当座
+
+
+class BankAccountReview(models.TextChoices):
+    UNVERIFIED = "unverified", _("Not yet verified")
+    VERIFIED = "verified", _("Verified")
+    FLAGGED = "flagged", _("Flagged")
+
+
+class BankAccount(models.Model):
+    """A worker's Japanese bank account that payouts are sent to.
+
+    The account number and the holder's name (katakana, as the bank knows
+    it) are stored only as Fernet tokens (``tsunagu.payments.field_crypto``),
+    under a key that lives outside the database; ``account_number_last4`` is
+    the one clear hint for display. Rows are written only through
+    ``tsunagu.payments.bank_accounts`` and never change their details: a
+    worker with a new account registers another one, so a payout always
+    points at the details it was sent to. ``review_state`` is an operator's
+    judgement; a ``flagged`` account's payouts wait for review.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bank_accounts"
+    )
+    bank_code = models.CharField(_("bank code"), max_length=4)
+    branch_code = models.CharField(_("branch code"), max_length=3)
+    account_type = models.CharField(
+        _("account type"), max_length=10, choices=BankAccountType.choices
+    )
+    account_number_encrypted = models.TextField(editable=False)
+    holder_name_encrypted = models.TextField(editable=False)
+    account_number_last4 = models.CharField(_("account number (last 4 digits)"), max_length=4)
+    review_state = models.CharField(
+        _("review"),
+        max_length=10,
+        choices=BankAccountReview.choices,
+        default=BankAccountReview.UNVERIFIED,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bank_code__regex=r"^[0-9]{4}$"), name="bank_account_bank_code_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(branch_code__regex=r"^[0-9]{3}$"),
+                name="bank_account_branch_code_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(account_number_last4__regex=r"^[0-9]{4}$"),
+                name="bank_account_last4_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(account_type__in=BankAccountType.values),
+                name="bank_account_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_state__in=BankAccountReview.values),
+                name="bank_account_review_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_code}-{self.branch_code} ***{self.account_number_last4}"
+
+
+class PayoutStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    HELD_FOR_REVIEW = "held_for_review", _("Held for review")
+    APPROVED = "approved", _("Approved")
+    SENT = "sent", _("Sent to the bank")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed")
+    REJECTED = "rejected", _("Rejected")
+
+
+# A payout in one of these states has its settling entry: paid, or returned.
+PAYOUT_FINAL_STATES = (PayoutStatus.PAID, PayoutStatus.FAILED, PayoutStatus.REJECTED)
+
+
+class Payout(models.Model):
+    """A worker's withdrawal of ``amount_yen`` from their balance to a bank account.
+
+    ``withdraw_entry`` claimed the money (balance -> payout in flight) in the
+    transaction that created this row. ``settle_entry`` ends it: the money
+    leaves to the bank (``payout_paid``; ``fee_yen`` of it is the platform's
+    transfer fee, ``net_yen`` reaches the worker) or comes back to the balance
+    (``payout_failed``, for a failed or rejected payout). Status changes only
+    through ``tsunagu.payments.payouts``, under this row's lock, recorded in
+    the audit trail (machine ``payout``).
+    """
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts"
+    )
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="payouts")
+    amount_yen = models.BigIntegerField(_("amount (yen)"))
+    fee_yen = models.BigIntegerField(_("transfer fee (yen)"))
+    net_yen = models.BigIntegerField(_("transferred (yen)"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.REQUESTED
+    )
+    hold_reasons = models.CharField(_("held because"), max_length=100, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    withdraw_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, related_name="payout"
+    )
+    settle_entry = models.OneToOneField(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settled_payout",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="payout_status_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(net_yen__gt=0, fee_yen__gte=0)
+                & Q(amount_yen=models.F("net_yen") + models.F("fee_yen")),
+                name="payout_amounts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PayoutStatus.values), name="payout_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=PAYOUT_FINAL_STATES)
+                | Q(settle_entry__isnull=False, settled_at__isnull=False),
+                name="payout_final_is_settled",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[PayoutStatus.SENT, PayoutStatus.PAID])
+                | Q(sent_at__isnull=False),
+                name="payout_sent_has_sent_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"payout {self.pk} of {self.amount_yen} yen ({self.status})"
