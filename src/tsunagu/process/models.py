@@ -1,8 +1,9 @@
-"""Deliveries of work and their files.
+"""Deliveries of work and their files; task units and their answers.
 
 A ``Delivery`` is a worker's submission for one milestone; the client
 approves it, asks for a revision, or lets the review window pass, after
-which the sweep approves it.
+which the sweep approves it. A ``TaskUnit`` is one item of a task batch and
+a ``TaskAnswer`` one worker's claim on it, answer and its review.
 """
 
 from django.conf import settings
@@ -85,3 +86,130 @@ class DeliveryFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# --- task units and answers (the task format's quality control) ------------
+
+
+class TaskUnit(models.Model):
+    """One item of a task batch for workers to label, answered by up to ``redundancy``.
+
+    ``payload`` is what the worker sees (``{"text": ...}``, ``{"image_url":
+    ...}``); ``choices`` the allowed answers, in the order that breaks a tie.
+    ``gold_answer`` is set (not blank) on a gold unit, whose answer the
+    client knows and which scores the workers; workers are not told which
+    units are gold.
+    ``claims`` counts the answers alive on the unit (claimed, submitted,
+    approved); a rejected or expired answer frees its place. ``consensus_*``
+    is written by the batch's aggregation (blank and None until then, or
+    while nobody answered).
+    """
+
+    batch = models.ForeignKey("work.TaskBatch", on_delete=models.CASCADE, related_name="units")
+    position = models.PositiveIntegerField()
+    payload = models.JSONField()
+    choices = models.JSONField()
+    gold_answer = models.CharField(max_length=100, blank=True)
+    redundancy = models.PositiveSmallIntegerField(default=1)
+    claims = models.PositiveSmallIntegerField(default=0)
+    consensus_answer = models.CharField(max_length=100, blank=True)
+    consensus_confidence = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    aggregated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="task_unit_position"),
+            models.CheckConstraint(
+                condition=Q(redundancy__gte=1), name="task_unit_redundancy_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(claims__lte=models.F("redundancy")),
+                name="task_unit_claims_within_redundancy",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"unit {self.position} of batch {self.batch_id}"
+
+
+class TaskAnswerStatus(models.TextChoices):
+    CLAIMED = "claimed", _("Claimed")
+    SUBMITTED = "submitted", _("Awaiting review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    AUTO_APPROVED = "auto_approved", _("Approved automatically")
+    EXPIRED = "expired", _("Expired")
+
+
+# An answer holding a place on its unit and counting against the worker's cap.
+TASK_ANSWER_LIVE = (
+    TaskAnswerStatus.CLAIMED,
+    TaskAnswerStatus.SUBMITTED,
+    TaskAnswerStatus.APPROVED,
+    TaskAnswerStatus.AUTO_APPROVED,
+)
+TASK_ANSWER_DECIDED = (
+    TaskAnswerStatus.APPROVED,
+    TaskAnswerStatus.REJECTED,
+    TaskAnswerStatus.AUTO_APPROVED,
+)
+
+
+class TaskAnswer(models.Model):
+    """A worker's claim on a unit, then their answer and the client's decision.
+
+    A claim not answered by ``claim_expires_at`` expires (the sweep); an
+    answer not reviewed by ``review_due_at`` is approved (the sweep). A
+    worker answers a unit at most once, whatever became of the answer.
+    """
+
+    unit = models.ForeignKey(TaskUnit, on_delete=models.PROTECT, related_name="answers")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_answers"
+    )
+    answer = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=16, choices=TaskAnswerStatus.choices, default=TaskAnswerStatus.CLAIMED
+    )
+    reason = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    claim_expires_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_due_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["unit", "id"]
+        indexes = [
+            models.Index(fields=["status", "review_due_at"], name="task_answer_review_due"),
+            models.Index(fields=["status", "claim_expires_at"], name="task_answer_claim_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "worker"], name="task_answer_once_per_unit"),
+            models.CheckConstraint(
+                condition=Q(status__in=["claimed", "expired"])
+                | (Q(submitted_at__isnull=False) & Q(review_due_at__isnull=False) & ~Q(answer="")),
+                name="task_answer_submitted_has_answer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "rejected", "auto_approved"])
+                | Q(decided_at__isnull=False),
+                name="task_answer_decided_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="task_answer_rejected_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"answer {self.pk} to unit {self.unit_id} ({self.status})"

@@ -1,10 +1,11 @@
 """Everything that falls due by the clock, run once: the periodic sweep.
 
 Django's database task backend runs one-off tasks but schedules nothing, so
-what must happen at a time (approving deliveries whose review window has
-passed, ...) is found and done here. ``tsunagu sweep`` runs it once, for
-cron; ``tsunagu worker`` runs it every minute beside the task queue. Each
-step is safe to run twice and from two processes at once.
+what must happen at a time (approving deliveries and task answers whose
+review window has passed, expiring unanswered task claims, ...) is found
+and done here. ``tsunagu sweep`` runs it once, for cron; ``tsunagu worker``
+runs it every minute beside the task queue. Each step is safe to run twice
+and from two processes at once.
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from tsunagu.process.selectors import payment_deadlines_at_risk
 from tsunagu.process.services import deliveries_auto_approve
+from tsunagu.process.tasks import task_answers_auto_approve, task_claims_expire
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,8 @@ class SweepResult:
     deliveries_auto_approved: int
     payments_at_risk: int
     payments_overdue: int
+    task_answers_auto_approved: int
+    task_claims_expired: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -34,6 +38,8 @@ def sweep_run(*, now: datetime | None = None) -> SweepResult:
     # TODO(#4): overdue warnings, reminders and notifications join the sweep.
     now = now or timezone.now()
     approved = deliveries_auto_approve(now=now)
+    answers_approved = task_answers_auto_approve(now=now)
+    claims_expired = task_claims_expire(now=now)
     deadlines = payment_deadlines_at_risk(now=now)
     overdue = [deadline for deadline in deadlines if deadline.overdue]
     for deadline in overdue:
@@ -45,6 +51,8 @@ def sweep_run(*, now: datetime | None = None) -> SweepResult:
         deliveries_auto_approved=approved,
         payments_at_risk=len(deadlines) - len(overdue),
         payments_overdue=len(overdue),
+        task_answers_auto_approved=answers_approved,
+        task_claims_expired=claims_expired,
     )
     logger.info("process: sweep done %s", result.as_dict())
     return result
