@@ -18,10 +18,10 @@ from tests.factories import (
 )
 from tsunagu.audit.models import AuditEvent
 from tsunagu.errors import DomainError
-from tsunagu.process import tasks
+from tsunagu.process import task_units
 from tsunagu.process.models import TaskAnswer, TaskAnswerStatus, TaskUnit
 from tsunagu.process.sweep import sweep_run
-from tsunagu.process.tasks import UnitSpec
+from tsunagu.process.task_units import UnitSpec
 from tsunagu.skills.models import Evidence, WorkerSkill
 from tsunagu.work import services as work_services
 from tsunagu.work.models import JobSkill, JobStatus, TaskParticipation
@@ -40,7 +40,7 @@ def joined(batch, worker=None):
 
 
 def add_units(batch, count: int, *, redundancy: int = 1, gold: str | None = None):
-    return tasks.task_units_add(
+    return task_units.task_units_add(
         batch=batch,
         by=batch.job.client,
         units=[spec(f"item {n}", gold) for n in range(count)],
@@ -49,8 +49,8 @@ def add_units(batch, count: int, *, redundancy: int = 1, gold: str | None = None
 
 
 def answer_unit(batch, worker, value: str = "犬") -> TaskAnswer:
-    claimed = tasks.task_unit_claim(batch=batch, worker=worker)
-    return tasks.task_answer_submit(answer=claimed, worker=worker, value=value)
+    claimed = task_units.task_unit_claim(batch=batch, worker=worker)
+    return task_units.task_answer_submit(answer=claimed, worker=worker, value=value)
 
 
 def database_state():
@@ -76,7 +76,7 @@ def batch(db):
 def test_the_client_adds_units_numbered_after_the_last(batch):
     add_units(batch, 2, redundancy=2)
 
-    added = tasks.task_units_add(
+    added = task_units.task_units_add(
         batch=batch, by=batch.job.client, units=[spec(gold="猫"), spec()], redundancy=3
     )
 
@@ -120,7 +120,7 @@ def test_adding_units_is_refused_and_writes_nothing(batch, change, code, status)
     before = database_state()
 
     with pytest.raises(DomainError) as refused:
-        tasks.task_units_add(**arguments)
+        task_units.task_units_add(**arguments)
 
     assert (refused.value.code, refused.value.status) == (code, status)
     assert database_state() == before
@@ -149,17 +149,17 @@ def test_claims_go_by_position_up_to_the_redundancy_and_never_repeat(batch):
     ann, ben, cho = joined(batch), joined(batch), joined(batch)
 
     # when / then: each worker gets the next unit they have not had
-    assert tasks.task_unit_claim(batch=batch, worker=ann).unit == first
-    assert tasks.task_unit_claim(batch=batch, worker=ann).unit == second
-    assert tasks.task_unit_claim(batch=batch, worker=ben).unit == first
-    assert tasks.task_unit_claim(batch=batch, worker=ben).unit == second
+    assert task_units.task_unit_claim(batch=batch, worker=ann).unit == first
+    assert task_units.task_unit_claim(batch=batch, worker=ann).unit == second
+    assert task_units.task_unit_claim(batch=batch, worker=ben).unit == first
+    assert task_units.task_unit_claim(batch=batch, worker=ben).unit == second
     first.refresh_from_db()
     assert first.claims == 2
 
     # and: nobody gets a third place or a unit twice
     for worker in (cho, ann):
         with pytest.raises(DomainError) as refused:
-            tasks.task_unit_claim(batch=batch, worker=worker)
+            task_units.task_unit_claim(batch=batch, worker=worker)
         assert (refused.value.code, refused.value.status) == ("no_units_left", 409)
     assert TaskAnswer.objects.count() == 4
 
@@ -172,18 +172,20 @@ def test_the_cap_counts_live_answers_only(batch):
     add_units(batch, 4)
     worker = joined(batch)
     first = answer_unit(batch, worker)
-    tasks.task_unit_claim(batch=batch, worker=worker)
+    task_units.task_unit_claim(batch=batch, worker=worker)
     before = database_state()
 
     # when / then: a third claim is refused
     with pytest.raises(DomainError) as refused:
-        tasks.task_unit_claim(batch=batch, worker=worker)
+        task_units.task_unit_claim(batch=batch, worker=worker)
     assert (refused.value.code, refused.value.status) == ("cap_reached", 409)
     assert database_state() == before
 
     # and: a rejected answer no longer counts against the cap
-    tasks.task_answer_review(answer=first, by=batch.job.client, approve=False, reason="違います")
-    assert tasks.task_unit_claim(batch=batch, worker=worker).unit.position == 3
+    task_units.task_answer_review(
+        answer=first, by=batch.job.client, approve=False, reason="違います"
+    )
+    assert task_units.task_unit_claim(batch=batch, worker=worker).unit.position == 3
 
 
 @pytest.mark.django_db
@@ -199,9 +201,9 @@ def test_claims_are_refused_to_workers_who_may_not_work(batch):
     before = database_state()
 
     with pytest.raises(DomainError) as not_joined:
-        tasks.task_unit_claim(batch=batch, worker=stranger)
+        task_units.task_unit_claim(batch=batch, worker=stranger)
     with pytest.raises(DomainError) as not_qualified:
-        tasks.task_unit_claim(batch=batch, worker=lapsed)
+        task_units.task_unit_claim(batch=batch, worker=lapsed)
 
     assert (not_joined.value.code, not_joined.value.status) == ("not_joined", 403)
     assert (not_qualified.value.code, not_qualified.value.status) == ("not_qualified", 403)
@@ -216,7 +218,7 @@ def test_a_closed_batch_takes_no_claims(batch):
     before = database_state()
 
     with pytest.raises(DomainError) as refused:
-        tasks.task_unit_claim(batch=batch, worker=worker)
+        task_units.task_unit_claim(batch=batch, worker=worker)
 
     assert (refused.value.code, refused.value.status) == ("batch_closed", 409)
     assert database_state() == before
@@ -229,10 +231,10 @@ def test_a_closed_batch_takes_no_claims(batch):
 def test_a_worker_answers_a_claimed_unit(batch):
     add_units(batch, 1)
     worker = joined(batch)
-    claimed = tasks.task_unit_claim(batch=batch, worker=worker)
+    claimed = task_units.task_unit_claim(batch=batch, worker=worker)
     assert claimed.claim_expires_at - claimed.claimed_at == timedelta(hours=24)
 
-    answer = tasks.task_answer_submit(answer=claimed, worker=worker, value="猫")
+    answer = task_units.task_answer_submit(answer=claimed, worker=worker, value="猫")
 
     answer.refresh_from_db()
     assert (answer.status, answer.answer) == (TaskAnswerStatus.SUBMITTED, "猫")
@@ -245,24 +247,24 @@ def test_a_worker_answers_a_claimed_unit(batch):
 def test_answers_are_refused_outside_the_rules(batch):
     add_units(batch, 1)
     worker = joined(batch)
-    claimed = tasks.task_unit_claim(batch=batch, worker=worker)
+    claimed = task_units.task_unit_claim(batch=batch, worker=worker)
     someone_else = WorkerFactory()
     before = database_state()
 
     with pytest.raises(DomainError) as not_a_choice:
-        tasks.task_answer_submit(answer=claimed, worker=worker, value="魚")
+        task_units.task_answer_submit(answer=claimed, worker=worker, value="魚")
     with pytest.raises(DomainError) as not_theirs:
-        tasks.task_answer_submit(answer=claimed, worker=someone_else, value="犬")
+        task_units.task_answer_submit(answer=claimed, worker=someone_else, value="犬")
 
     assert (not_a_choice.value.code, not_a_choice.value.status) == ("invalid_answer", 400)
     assert (not_theirs.value.code, not_theirs.value.status) == ("not_found", 404)
     assert database_state() == before
 
     # and: an answer is given once
-    tasks.task_answer_submit(answer=claimed, worker=worker, value="犬")
+    task_units.task_answer_submit(answer=claimed, worker=worker, value="犬")
     before = database_state()
     with pytest.raises(DomainError) as twice:
-        tasks.task_answer_submit(answer=claimed, worker=worker, value="猫")
+        task_units.task_answer_submit(answer=claimed, worker=worker, value="猫")
     assert (twice.value.code, twice.value.status) == ("illegal_transition", 409)
     assert database_state() == before
 
@@ -273,7 +275,7 @@ def test_the_client_approves_an_answer(batch):
     worker = joined(batch)
     answer = answer_unit(batch, worker)
 
-    tasks.task_answer_review(answer=answer, by=batch.job.client, approve=True)
+    task_units.task_answer_review(answer=answer, by=batch.job.client, approve=True)
 
     answer.refresh_from_db()
     assert answer.status == TaskAnswerStatus.APPROVED
@@ -297,21 +299,21 @@ def test_a_rejection_needs_a_reason_and_frees_the_place(batch):
 
     # when / then: no reason, no rejection
     with pytest.raises(DomainError) as refused:
-        tasks.task_answer_review(answer=answer, by=batch.job.client, approve=False, reason=" ")
+        task_units.task_answer_review(answer=answer, by=batch.job.client, approve=False, reason=" ")
     assert (refused.value.code, refused.value.status) == ("reason_required", 400)
     assert database_state() == before
 
     # when: rejected with a reason
-    tasks.task_answer_review(
+    task_units.task_answer_review(
         answer=answer, by=batch.job.client, approve=False, reason="写真は犬です"
     )
 
     # then: the place is free for another worker, the rejected one gets it no more
     answer.refresh_from_db()
     assert (answer.status, answer.reason) == (TaskAnswerStatus.REJECTED, "写真は犬です")
-    assert tasks.task_unit_claim(batch=batch, worker=second).unit == unit
+    assert task_units.task_unit_claim(batch=batch, worker=second).unit == unit
     with pytest.raises(DomainError):
-        tasks.task_unit_claim(batch=batch, worker=first)
+        task_units.task_unit_claim(batch=batch, worker=first)
     assert TaskParticipation.objects.get(worker=first).units_done == 0
 
 
@@ -324,17 +326,17 @@ def test_only_the_client_reviews_and_only_once(batch):
     before = database_state()
 
     with pytest.raises(DomainError) as stranger:
-        tasks.task_answer_review(answer=answer, by=stranger_client, approve=True)
+        task_units.task_answer_review(answer=answer, by=stranger_client, approve=True)
     with pytest.raises(DomainError) as own:
-        tasks.task_answer_review(answer=answer, by=worker, approve=True)
+        task_units.task_answer_review(answer=answer, by=worker, approve=True)
     assert (stranger.value.code, stranger.value.status) == ("not_found", 404)
     assert own.value.code == "not_found"
     assert database_state() == before
 
-    tasks.task_answer_review(answer=answer, by=batch.job.client, approve=True)
+    task_units.task_answer_review(answer=answer, by=batch.job.client, approve=True)
     before = database_state()
     with pytest.raises(DomainError) as twice:
-        tasks.task_answer_review(answer=answer, by=batch.job.client, approve=False, reason="x")
+        task_units.task_answer_review(answer=answer, by=batch.job.client, approve=False, reason="x")
     assert (twice.value.code, twice.value.status) == ("illegal_transition", 409)
     assert twice.value.extra == {"state": "approved", "allowed": []}
     assert database_state() == before
@@ -349,7 +351,7 @@ def test_an_unreviewed_answer_is_approved_after_the_window_exactly_once(batch):
     worker = joined(batch)
     answer = answer_unit(batch, worker)
     reviewed = answer_unit(batch, worker)
-    tasks.task_answer_review(answer=reviewed, by=batch.job.client, approve=True)
+    task_units.task_answer_review(answer=reviewed, by=batch.job.client, approve=True)
     start = timezone.now()
 
     with time_machine.travel(start + timedelta(days=6, hours=23)):
@@ -373,14 +375,14 @@ def test_the_review_window_is_a_setting(batch, settings):
 
     assert answer.review_due_at - answer.submitted_at == timedelta(days=3)
     with time_machine.travel(timezone.now() + timedelta(days=3, minutes=1)):
-        assert tasks.task_answers_auto_approve() == 1
+        assert task_units.task_answers_auto_approve() == 1
 
 
 @pytest.mark.django_db
 def test_an_unanswered_claim_expires_and_frees_its_place(batch):
     (unit,) = add_units(batch, 1)
     idle, other = joined(batch), joined(batch)
-    claimed = tasks.task_unit_claim(batch=batch, worker=idle)
+    claimed = task_units.task_unit_claim(batch=batch, worker=idle)
 
     with time_machine.travel(timezone.now() + timedelta(hours=23)):
         assert sweep_run().task_claims_expired == 0
@@ -390,9 +392,9 @@ def test_an_unanswered_claim_expires_and_frees_its_place(batch):
 
     claimed.refresh_from_db()
     assert claimed.status == TaskAnswerStatus.EXPIRED
-    assert tasks.task_unit_claim(batch=batch, worker=other).unit == unit
+    assert task_units.task_unit_claim(batch=batch, worker=other).unit == unit
     with pytest.raises(DomainError) as late:
-        tasks.task_answer_submit(answer=claimed, worker=idle, value="犬")
+        task_units.task_answer_submit(answer=claimed, worker=idle, value="犬")
     assert late.value.code == "illegal_transition"
 
 
@@ -433,8 +435,8 @@ def test_two_workers_claiming_the_last_place_get_it_once(taxonomy):
 
     # when: both claim at once
     results = run_together(
-        lambda: tasks.task_unit_claim(batch=batch, worker=ann).pk,
-        lambda: tasks.task_unit_claim(batch=batch, worker=ben).pk,
+        lambda: task_units.task_unit_claim(batch=batch, worker=ann).pk,
+        lambda: task_units.task_unit_claim(batch=batch, worker=ben).pk,
     )
 
     # then: one has the unit, the other is told none is left
@@ -460,10 +462,10 @@ def test_two_sweeps_approve_each_answer_once(taxonomy):
 
     # when: two sweeps run at the same moment
     results = run_together(
-        lambda: tasks.task_answers_auto_approve(now=later),
-        lambda: tasks.task_answers_auto_approve(now=later),
+        lambda: task_units.task_answers_auto_approve(now=later),
+        lambda: task_units.task_answers_auto_approve(now=later),
     )
-    leftover = tasks.task_answers_auto_approve(now=later)  # what both had to skip
+    leftover = task_units.task_answers_auto_approve(now=later)  # what both had to skip
 
     # then: every answer approved once, every worker's count right
     assert sum(results) + leftover == 12
@@ -484,7 +486,7 @@ def test_a_batch_end_to_end_gives_consensus_scores_and_tested_skills():
         qualification_min_level=1,
     )
     truth = [ANIMALS[n % 3] for n in range(30)]
-    tasks.task_units_add(
+    task_units.task_units_add(
         batch=batch,
         by=batch.job.client,
         units=[spec(f"item {n}", truth[n] if n % 3 == 0 else None) for n in range(30)],
@@ -508,16 +510,16 @@ def test_a_batch_end_to_end_gives_consensus_scores_and_tested_skills():
     while workers:
         for worker in list(workers):
             try:
-                claimed = tasks.task_unit_claim(batch=batch, worker=worker)
+                claimed = task_units.task_unit_claim(batch=batch, worker=worker)
             except DomainError:
                 workers.remove(worker)
                 continue
-            answer = tasks.task_answer_submit(
+            answer = task_units.task_answer_submit(
                 answer=claimed, worker=worker, value=choose(worker, claimed.unit.position)
             )
             if claimed.unit.position % 2:
-                tasks.task_answer_review(answer=answer, by=batch.job.client, approve=True)
-    quality = tasks.task_batch_aggregate(batch=batch)
+                task_units.task_answer_review(answer=answer, by=batch.job.client, approve=True)
+    quality = task_units.task_batch_aggregate(batch=batch)
 
     # then: every unit has the true answer as its consensus
     units = list(batch.units.order_by("position"))
@@ -542,7 +544,7 @@ def test_a_batch_end_to_end_gives_consensus_scores_and_tested_skills():
     assert skills[careless.pk] == (Evidence.DECLARED, None)
 
     # and: running it again changes nothing
-    again = tasks.task_batch_aggregate(batch=batch)
+    again = task_units.task_batch_aggregate(batch=batch)
     assert again == quality
 
 
@@ -557,7 +559,7 @@ def test_without_a_qualification_the_jobs_required_skills_become_tested(batch):
     for _ in range(12):
         answer_unit(batch, worker, "猫")
 
-    quality = tasks.task_batch_aggregate(batch=batch)
+    quality = task_units.task_batch_aggregate(batch=batch)
 
     # then: the skill is added as tested, with the score
     held = WorkerSkill.objects.get(worker=worker, skill=skill("excel-vba"))
@@ -570,7 +572,7 @@ def test_a_batch_without_answers_aggregates_to_nothing(batch):
     add_units(batch, 3)
     before = database_state()
 
-    quality = tasks.task_batch_aggregate(batch=batch)
+    quality = task_units.task_batch_aggregate(batch=batch)
 
     assert quality.units_with_consensus == 0
     assert quality.flagged_worker_ids == []

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tsunagu.process.selectors import payment_deadlines_at_risk
 from tsunagu.process.services import deliveries_auto_approve
-from tsunagu.process.tasks import task_answers_auto_approve, task_claims_expire
+from tsunagu.process.task_units import task_answers_auto_approve, task_claims_expire
 
 logger = logging.getLogger(__name__)
 
