@@ -8,8 +8,8 @@ from django.db import connection
 
 from tsunagu.payments import services
 from tsunagu.payments.fees import ReleaseBreakdown, price_with_tax, release_breakdown
-from tsunagu.payments.models import PLATFORM, AccountKind, Hold
-from tsunagu.payments.selectors import account_balance
+from tsunagu.payments.models import AccountKind, Hold
+from tsunagu.payments.selectors import account_balance, platform_balance
 
 POSTGRES_ONLY = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -27,8 +27,8 @@ def balances(reference: str, worker: str = "user:1", source: str = BANK) -> dict
         "hold": account_balance(kind=AccountKind.HOLD, reference=reference),
         "worker": account_balance(kind=AccountKind.WORKER_BALANCE, reference=worker),
         "in_flight": account_balance(kind=AccountKind.PAYOUT_IN_FLIGHT, reference=worker),
-        "fee": account_balance(kind=AccountKind.FEE_REVENUE, reference=PLATFORM),
-        "fee_tax": account_balance(kind=AccountKind.FEE_TAX, reference=PLATFORM),
+        "fee": platform_balance(kind=AccountKind.FEE_REVENUE),
+        "fee_tax": platform_balance(kind=AccountKind.FEE_TAX),
         "withholding": account_balance(kind=AccountKind.WITHHOLDING_PAYABLE, reference=reference),
         "losses": account_balance(kind=AccountKind.LOSSES, reference=reference),
     }

@@ -5,11 +5,15 @@ client processes (``multiprocessing`` with spawn: each runs
 ``django.setup()`` and opens its own connection) first fund holds through
 ``services.hold_fund`` for ``--seconds``, then, all starting together,
 release them through ``services.hold_release`` for at most ``--seconds``,
-one transaction per release, the way the API and the sweep call it. The
-rate is the releases of all clients over the longest client's release
-time. Releases pay a pool of workers per client and the platform's one fee
-and fee-tax accounts, so every release in the run contends for those two
-rows, as in production.
+one transaction per release. (A milestone's approval calls the same service
+inside its own transaction, with the milestone's writes around it; that
+path is not what this bench measures.) The rate is the releases of all
+clients over the longest client's release time. Releases pay a pool of
+workers per client and the platform's fee and fee-tax accounts, as in
+production: those are striped over 16 rows each (``ledger.platform_stripe``),
+so releases contend for them only when two land on one stripe at once.
+Funding and releasing take the services' one-statement path on PostgreSQL
+(see ``tsunagu.payments.ledger``).
 
 On PostgreSQL it also runs ``pgbench -c C -j 2 -T <pgbench-seconds> -M
 prepared`` at scale ``--pgbench-scale`` (default 10) on the same server in

@@ -1,31 +1,50 @@
-"""Posting to the ledger: the one function that moves money, and its locks.
+"""Posting to the ledger: the functions that move money, and their locks.
 
-``ledger_post`` is the only code that writes ``JournalEntry``, ``Posting`` or
-an ``Account.balance``. The services in ``tsunagu.payments.services`` decide
-what to post; this module makes each post balanced, locked and exactly-once.
+``ledger_post`` and the one-statement posts ``ledger_fund`` and
+``ledger_settle`` are the only code that writes ``JournalEntry``,
+``Posting`` or an ``Account.balance``. The services in
+``tsunagu.payments.services`` decide what to post; this module makes each
+post balanced, locked and exactly-once.
 
-Lock order. Every transaction that writes the ledger takes its row locks in
-this order, so two of them never wait on each other in a cycle:
+Two paths. On PostgreSQL funding a new hold and settling a funded one are
+one statement each (``ledger_fund``, ``ledger_settle``): outside a caller's
+transaction that statement is the whole transaction, one round trip, and no
+row stays locked while Python runs or a packet travels. Anything else (a
+replay, a refusal, a lost race, SQLite, and every other service) takes the
+locked path, ``ledger_post`` under ``ledger_transaction``; the one-statement
+posts write nothing when they cannot succeed, and the locked path then says
+why.
+
+Lock order on the locked path. Every such transaction takes its row locks
+in this order, so two of them never wait on each other in a cycle:
 
 1. at most one ``Hold`` row (``SELECT ... FOR UPDATE`` by reference);
 2. all the ``Account`` rows of the entry in one ``SELECT ... FOR UPDATE``
    ordered by primary key (``accounts_locked``).
 
 An account an entry needs for the first time is created and then locked
-after the others (see ``accounts_locked``); the rare deadlock that can
-cause is retried like any other.
+after the others (see ``accounts_locked``). A one-statement post locks the
+hold row first too, then its accounts by UPDATE in (kind, reference) order
+rather than by key. The rare deadlocks either can cause are detected by
+PostgreSQL and run again (``ledger_transaction``; a one-statement post
+falls back to the locked path, which retries).
 
-Round trips. A release is BEGIN, the hold's lock, the accounts' lock, one
-statement that writes the entry, its postings and the balances (PostgreSQL),
-the hold's update and COMMIT: the accounts stay locked for as few round
-trips as possible, because the platform's fee accounts are in every release.
+Hot rows. Every release credits the platform's fee and fee-tax accounts.
+They are striped (``platform_stripe``: 16 accounts of each kind, chosen by
+the item's reference), so concurrent releases rarely touch the same row,
+and a one-statement settlement holds its stripe only from its UPDATE to
+COMMIT. Invariants are unchanged: each stripe is an ordinary account whose
+cached balance is the sum of its postings; the platform's total of a kind
+is the sum of its stripes (``selectors.platform_balance``).
 
 Exactly once. A ``dedupe_key`` is unique across the ledger; callers make it
 say what it is for (``release:milestone:123:<request id>``). Posting a key
 that exists returns the existing entry without writing, provided it is of
-the same kind and reference (else 409 ``dedupe_key_reused``). The check runs
-after the locks are held, so a retry racing its original waits for it and
-then sees its entry; the UNIQUE index is the backstop.
+the same kind and reference (else 409 ``dedupe_key_reused``). On the locked
+path the check runs after the locks are held, so a retry racing its
+original waits for it and then sees its entry; a one-statement post whose
+key exists fails on the UNIQUE index, writes nothing, and the locked path
+finds the entry.
 
 On SQLite ``select_for_update`` does nothing; the settings open every
 transaction with BEGIN IMMEDIATE, which serializes writers instead.
@@ -33,22 +52,52 @@ transaction with BEGIN IMMEDIATE, which serializes writers instead.
 
 import functools
 import logging
+import zlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import ParamSpec, TypeVar
+from contextlib import nullcontext
+from typing import Any, ParamSpec, TypeVar
 
+import psycopg
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.numeric import Int8
 
 from tsunagu.errors import Conflict, RuleViolation
-from tsunagu.payments.models import NEGATIVE_KINDS, Account, JournalEntry, Posting
+from tsunagu.payments.models import (
+    NEGATIVE_KINDS,
+    PLATFORM,
+    Account,
+    AccountKind,
+    EntryKind,
+    JournalEntry,
+    Posting,
+)
 
 logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 AccountKey = tuple[str, str]  # (kind, reference)
 R = TypeVar("R")
+
+# How many accounts of each kind the platform's fees are spread over.
+PLATFORM_STRIPES = 16
+
+
+def platform_stripe(reference: str) -> str:
+    """The reference of the platform account that the entries of ``reference`` credit.
+
+    Every release credits the platform's fee and fee-tax accounts; were
+    there one row of each, every release in the system would queue on it
+    from its UPDATE to its COMMIT. They are striped instead:
+    ``fee_revenue:platform:0`` to ``fee_revenue:platform:15`` (and the same
+    for ``fee_tax``), the stripe chosen by a hash of the item's reference.
+    ``selectors.platform_balance`` sums a kind's stripes (and the plain
+    ``platform`` account, which other entries may still credit).
+    """
+    return f"{PLATFORM}:{zlib.crc32(reference.encode()) % PLATFORM_STRIPES}"
+
 
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction
 # was rolled back as a whole and may simply run again.
@@ -193,7 +242,7 @@ def ledger_post(
     key) for the rest of the surrounding transaction, and writes the entry,
     its postings and the new balances; ``Account`` objects passed in get
     their new balance. On PostgreSQL the write is one statement, so a
-    release costs a handful of round trips (see ``tsunagu bench ledger``).
+    locked post costs a handful of round trips.
 
     Returns the existing entry when ``dedupe_key`` was posted before (see the
     module docstring); a caller that has already checked for a replay under
@@ -259,12 +308,241 @@ def ledger_post(
     return entry
 
 
-# TODO(#3): ``tsunagu bench ledger`` stays under the issue's target (a quarter
-# of pgbench's TPS at 4 clients): a release is still six round trips, and the
-# platform's fee and fee-tax rows stay locked from ``accounts_locked`` to
-# COMMIT, so every release in the system queues on them. Next steps: lock
-# credit-only platform accounts only in the write statement (they cannot be
-# overdrawn), and fold the hold's update into that statement.
+def ledger_settle(
+    *,
+    reference: str,
+    state: str,
+    kind: str,
+    amount_yen: int,
+    lines: Sequence[tuple[AccountKey, int]],
+    dedupe_key: str,
+) -> JournalEntry | None:
+    """Settle the funded hold ``reference`` and post its entry, in one statement.
+
+    PostgreSQL only; elsewhere it does nothing and returns ``None``. The
+    statement moves the hold from ``funded`` to ``state`` if it is funded
+    with exactly ``amount_yen``, and only then inserts the entry (``kind``,
+    ``dedupe_key``), its postings and the new balances (creating missing
+    accounts). Outside a transaction it is a transaction of its own: one
+    round trip, no BEGIN or COMMIT; inside one it runs in a savepoint.
+
+    Locks the hold row (the UPDATE waits for a concurrent settlement and
+    then sees it settled), then the accounts of ``lines``, each only from
+    its own UPDATE to COMMIT: no ``SELECT ... FOR UPDATE`` and no round trip
+    while an account is locked. A debit that the snapshot shows would
+    overdraw its account writes nothing; the only debit of a settlement is
+    the hold's own account, which changes only under the hold's lock, so the
+    snapshot is current there (and the CHECK constraint is the backstop).
+
+    Returns the entry, or ``None`` when nothing was written: no such hold,
+    not funded, another amount, a debit too large, the key taken (UNIQUE),
+    another constraint, or outside a transaction a deadlock or
+    serialization failure. The caller then runs its locked path, which says
+    why or retries; a replay is always found there. ``lines`` are checked
+    like ``ledger_post``'s (``ValueError``).
+    """
+    return _post_at_once(
+        _POSTGRES_SETTLE,
+        reference=reference,
+        kind=kind,
+        lines=lines,
+        dedupe_key=dedupe_key,
+        extra={"state": state, "amount": Int8(amount_yen)},
+    )
+
+
+def ledger_fund(
+    *, reference: str, source: str, amount_yen: int, dedupe_key: str
+) -> JournalEntry | None:
+    """Post ``amount_yen`` from ``external:<source>`` into a new hold, in one statement.
+
+    PostgreSQL only; elsewhere it does nothing and returns ``None``. Inserts
+    the ``fund`` entry, the ``Hold`` row (funded, pointing at the entry), both
+    postings and both balances (creating missing accounts), as one
+    transaction outside a caller's and in a savepoint inside one. Takes no
+    lock but the two accounts' rows, from their UPDATE to COMMIT; neither
+    can be overdrawn (external may go negative).
+
+    Returns the entry, or ``None`` when nothing was written: the key or the
+    hold's reference taken (UNIQUE), another constraint, or outside a
+    transaction a deadlock or serialization failure. The caller then runs
+    its locked path, which finds the replay or says why.
+    """
+    lines = [
+        ((AccountKind.EXTERNAL, source), -amount_yen),
+        ((AccountKind.HOLD, reference), amount_yen),
+    ]
+    return _post_at_once(
+        _POSTGRES_FUND,
+        reference=reference,
+        kind=EntryKind.FUND,
+        lines=lines,
+        dedupe_key=dedupe_key,
+        extra={"source": source, "amount": Int8(amount_yen)},
+    )
+
+
+def _post_at_once(
+    sql: str,
+    *,
+    reference: str,
+    kind: str,
+    lines: Sequence[tuple[AccountKey, int]],
+    dedupe_key: str,
+    extra: dict[str, Any],
+) -> JournalEntry | None:
+    """Run one of the one-statement posts; the entry, or ``None`` if it wrote nothing."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return None
+    keys = _check_lines(lines)
+    now = timezone.now()
+    params: dict[str, Any] = {
+        **extra,
+        "reference": reference,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "now": now,
+        "kinds": [key[0] for key in keys],
+        "references": [key[1] for key in keys],
+        "amounts": [Int8(amount) for _key, amount in lines],
+        "negative": [key[0] in NEGATIVE_KINDS for key in keys],
+    }
+    in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+    try:
+        with transaction.atomic() if in_transaction else nullcontext():
+            row = _prepared_fetchone(sql, params)
+    except IntegrityError:
+        return None
+    except OperationalError as error:
+        if in_transaction or _sqlstate(error) not in RETRYABLE_SQLSTATES:
+            raise
+        return None
+    if row is None:
+        return None
+
+    entry = JournalEntry(
+        pk=row[0], kind=kind, reference=reference, dedupe_key=dedupe_key, memo="", created_at=now
+    )
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    logger.info("payments: posted %s entry %s for %s", kind, entry.pk, reference)
+    return entry
+
+
+# The one-statement posts, in pieces. The entry's id is drawn first, so that
+# a hold can point at it in the same statement. Lines that debit an account
+# which may not go negative update existing rows; all other lines are
+# upserted in (kind, reference) order, a new account starting at its one
+# posting. (An upsert cannot debit: the CHECK applies to the row it proposes
+# before it meets the existing one.) Everything after the gate reads the
+# gate's RETURNING, so a gate that matches no row writes nothing.
+_LINES = """
+lines AS (
+    SELECT *, amount < 0 AND NOT may_go_negative AS debit FROM unnest(
+        %(kinds)s::text[], %(references)s::text[], %(amounts)s::bigint[], %(negative)s::boolean[]
+    ) AS line (kind, reference, amount, may_go_negative)
+), drawn AS (
+    SELECT nextval(pg_get_serial_sequence('payments_journalentry', 'id')) AS entry_id
+)"""
+_ENTRY = """
+entry AS (
+    INSERT INTO payments_journalentry (id, kind, reference, dedupe_key, memo, created_at)
+    SELECT {gate}.entry_id, %(kind)s, %(reference)s, %(dedupe_key)s, '', %(now)s FROM {gate}
+    RETURNING id
+)"""
+_BALANCES_AND_POSTINGS = """
+debited AS (
+    UPDATE payments_account
+    SET balance = payments_account.balance + lines.amount, updated_at = %(now)s
+    FROM {gate}, lines
+    WHERE lines.debit
+        AND payments_account.kind = lines.kind
+        AND payments_account.reference = lines.reference
+    RETURNING payments_account.id, payments_account.kind, payments_account.reference
+), credited AS (
+    INSERT INTO payments_account AS account
+        (kind, reference, balance, may_go_negative, created_at, updated_at)
+    SELECT lines.kind, lines.reference, lines.amount, lines.may_go_negative, %(now)s, %(now)s
+    FROM {gate}, lines
+    WHERE NOT lines.debit
+    ORDER BY lines.kind, lines.reference
+    ON CONFLICT (kind, reference) DO UPDATE
+    SET balance = account.balance + excluded.balance, updated_at = excluded.updated_at
+    RETURNING account.id, account.kind, account.reference
+), postings AS (
+    INSERT INTO payments_posting (entry_id, account_id, amount)
+    SELECT {entry_id}, accounts.id, lines.amount
+    FROM {gate}, (SELECT * FROM debited UNION ALL SELECT * FROM credited) AS accounts
+    JOIN lines USING (kind, reference)
+)"""
+
+# Settling: the hold's UPDATE is the gate. It waits for a concurrent
+# settlement's row lock and then sees the hold settled; it also refuses a
+# debit that the snapshot shows would overdraw its account.
+_POSTGRES_SETTLE = f"""
+WITH {_LINES}, hold AS (
+    UPDATE payments_hold
+    SET state = %(state)s, settled_entry_id = drawn.entry_id,
+        settled_at = %(now)s, updated_at = %(now)s
+    FROM drawn
+    WHERE payments_hold.reference = %(reference)s
+        AND payments_hold.state = 'funded'
+        AND payments_hold.amount_yen = %(amount)s
+        AND NOT EXISTS (
+            SELECT FROM lines LEFT JOIN payments_account USING (kind, reference)
+            WHERE lines.debit AND coalesce(payments_account.balance, 0) + lines.amount < 0
+        )
+    RETURNING drawn.entry_id
+), {_ENTRY.format(gate="hold")}, {_BALANCES_AND_POSTINGS.format(gate="entry", entry_id="entry.id")}
+SELECT id FROM entry
+"""  # noqa: S608 (composed of constants only; every value is a bound parameter)
+
+# Funding: the entry's INSERT is the gate (a taken key fails the statement),
+# then the hold's INSERT (a funded reference fails it).
+_POSTGRES_FUND = f"""
+WITH {_LINES}, {_ENTRY.format(gate="drawn")}, hold AS (
+    INSERT INTO payments_hold
+        (reference, source, amount_yen, state, fund_entry_id, charged_back_yen,
+         created_at, updated_at)
+    SELECT %(reference)s, %(source)s, %(amount)s, 'funded', entry.id, 0, %(now)s, %(now)s
+    FROM entry
+    RETURNING fund_entry_id AS entry_id
+), {_BALANCES_AND_POSTINGS.format(gate="hold", entry_id="hold.entry_id")}
+SELECT entry_id FROM hold
+"""  # noqa: S608 (composed of constants only; every value is a bound parameter)
+
+
+def _prepared_fetchone(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Run ``sql`` with server-side binding on the default connection; its first row.
+
+    Django's own cursors bind on the client, which PostgreSQL cannot
+    prepare; a server-binding cursor lets psycopg prepare a statement once
+    it has run ``prepare_threshold`` times on the connection (set in the
+    settings; ``None``, Django's default, never prepares). Goes through
+    Django's cursor wrapper, so query logging, execute wrappers and the
+    translation of database errors apply as to any query.
+    """
+    connection = transaction.get_connection()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw: psycopg.Cursor[tuple[Any, ...]] = psycopg.Cursor(connection.connection)
+    cursor = (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
+    with cursor:
+        cursor.execute(sql, params)
+        row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
+
+
+# TODO(#3): only funding and releasing have a one-statement path; a refund,
+# a split, a withdrawal, a failed payout and a chargeback are still about six
+# round trips with their accounts locked from ``accounts_locked`` to COMMIT
+# (fine at their rates). Funding shares one ``external:<source>`` row per
+# provider, the next hot row if card payments grow: stripe it like the fees.
 # One statement for the whole write on PostgreSQL: the entry (nothing if its
 # dedupe key exists), its postings and the balances, the last two only if the
 # entry was inserted. Every round trip is time the accounts stay locked.

@@ -67,9 +67,11 @@ SETTLING_KINDS = frozenset({EntryKind.RELEASE, EntryKind.REFUND, EntryKind.SPLIT
 class Account(models.Model):
     """One (kind, reference) pair; ``balance`` caches the sum of its postings.
 
-    ``balance`` changes only inside ``ledger_post`` under the row's lock. The
-    CHECK constraints refuse a negative balance unless ``may_go_negative``,
-    which only the external and losses kinds may set.
+    ``balance`` changes only in ``tsunagu.payments.ledger``, under the row's
+    lock. The platform's fee accounts are striped (``platform:0`` ...; see
+    ``ledger.platform_stripe``). The CHECK constraints refuse a negative
+    balance unless ``may_go_negative``, which only the external and losses
+    kinds may set.
     """
 
     kind = models.CharField(_("kind"), max_length=24, choices=AccountKind.choices)
@@ -396,7 +398,12 @@ class BankAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.bank_code}-{self.branch_code} ***{self.account_number_last4}"
+        return f"{self.bank_code}-{self.branch_code} {self.number_masked}"
+
+    @property
+    def number_masked(self) -> str:
+        """The account number as pages and the API show it: ``***4567``."""
+        return f"***{self.account_number_last4}"
 
 
 class PayoutStatus(models.TextChoices):

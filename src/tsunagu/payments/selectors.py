@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 
 from tsunagu.payments.models import (
     NEGATIVE_KINDS,
+    PLATFORM,
     SETTLING_KINDS,
     Account,
     AccountKind,
@@ -35,6 +36,18 @@ def account_balance(*, kind: str, reference: str) -> int:
         .first()
     )
     return balance or 0
+
+
+def platform_balance(*, kind: str) -> int:
+    """The platform's balance of ``kind``: its plain account and all its stripes.
+
+    Fee revenue and fee tax are spread over ``ledger.PLATFORM_STRIPES``
+    accounts (``fee_revenue:platform:0`` ...); this is their sum, in one query.
+    """
+    total = Account.objects.filter(
+        Q(reference=PLATFORM) | Q(reference__startswith=f"{PLATFORM}:"), kind=kind
+    ).aggregate(total=_yen_sum("balance"))["total"]
+    return int(total)
 
 
 @dataclass

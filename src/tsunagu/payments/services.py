@@ -20,8 +20,10 @@ The accounts, by (kind, reference):
 - ``hold:<reference>``: the escrow of one payable item (``milestone:123``).
 - ``worker_balance:<worker>`` and ``payout_in_flight:<worker>``: released money,
   and money on its way to the worker's bank.
-- ``fee_revenue:platform``, ``fee_tax:platform``: the platform's fee and the
-  consumption tax on it.
+- ``fee_revenue:platform:<n>``, ``fee_tax:platform:<n>``: the platform's fee
+  and the consumption tax on it, striped over ``ledger.PLATFORM_STRIPES``
+  accounts of each kind so that concurrent releases do not queue on one row
+  (``selectors.platform_balance`` sums them).
 - ``withholding_payable:<reference>``: withheld income tax owed back to the
   client (returned through the provider, with the provider work).
 - ``losses:<reference>``: what the platform absorbed for that reference.
@@ -39,11 +41,13 @@ from tsunagu.payments.fees import ReleaseBreakdown, release_breakdown
 from tsunagu.payments.ledger import (
     AccountKey,
     entry_replayed,
+    ledger_fund,
     ledger_post,
+    ledger_settle,
     ledger_transaction,
+    platform_stripe,
 )
 from tsunagu.payments.models import (
-    PLATFORM,
     AccountKind,
     EntryKind,
     Hold,
@@ -61,14 +65,15 @@ MAX_DEDUPE_KEY_LENGTH = 200
 # --- funding and settling a hold ------------------------------------------
 
 
-@ledger_transaction
 def hold_fund(
     *, reference: str, amount_yen: int, source: str = DEFAULT_SOURCE, dedupe_key: str
 ) -> JournalEntry:
     """Move ``amount_yen`` (tax included) from ``external:<source>`` into a new hold.
 
-    A reference is funded once. Locks the external and hold accounts. Raises
-    409 ``hold_exists`` when the reference already has a hold (funded under
+    A reference is funded once. On PostgreSQL a new hold is one statement
+    (``ledger.ledger_fund``); a replay, a refusal or SQLite takes the locked
+    path, which locks the external and hold accounts. Raises 409
+    ``hold_exists`` when the reference already has a hold (funded under
     another key), 422 ``invalid_amount`` for a non-positive amount.
     """
     _check_reference(reference)
@@ -76,6 +81,24 @@ def hold_fund(
     _check_dedupe_key(dedupe_key)
     _check_amount(amount_yen)
 
+    entry = ledger_fund(
+        reference=reference, source=source, amount_yen=amount_yen, dedupe_key=dedupe_key
+    )
+    if entry is not None:
+        logger.info(
+            "payments: hold %s funded with %d yen (entry %s)", reference, amount_yen, entry.pk
+        )
+        return entry
+    return _hold_fund_locked(
+        reference=reference, amount_yen=amount_yen, source=source, dedupe_key=dedupe_key
+    )
+
+
+@ledger_transaction
+def _hold_fund_locked(
+    *, reference: str, amount_yen: int, source: str, dedupe_key: str
+) -> JournalEntry:
+    """``hold_fund`` with the replay and refusal checks, the accounts locked."""
     replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.FUND, reference=reference)
     if replayed is not None:
         return replayed
@@ -106,19 +129,46 @@ def hold_fund(
     return entry
 
 
-@ledger_transaction
 def hold_release(
     *, reference: str, worker_reference: str, breakdown: ReleaseBreakdown, dedupe_key: str
 ) -> JournalEntry:
     """Release the whole hold: the worker's net, the fee and its tax, the withholding.
 
     ``breakdown`` comes from ``fees.release_breakdown`` and must cover the
-    hold exactly. Locks the hold row, then the accounts. Raises 404
-    ``hold_not_found``, 409 ``hold_settled`` when the hold was already
-    released, refunded or split, 422 ``breakdown_mismatch``.
+    hold exactly. On PostgreSQL a release of a funded hold is one statement
+    (``ledger.ledger_settle``); anything else (a replay, a refusal, a lost
+    race, SQLite) takes the locked path: the hold row, then the accounts.
+    Raises 404 ``hold_not_found``, 409 ``hold_settled`` when the hold was
+    already released, refunded or split, 422 ``breakdown_mismatch``.
     """
     _check_reference(worker_reference, field="worker_reference")
     _check_dedupe_key(dedupe_key)
+
+    if _breakdown_parts_add_up(breakdown):
+        entry = ledger_settle(
+            reference=reference,
+            state=HoldState.RELEASED,
+            kind=EntryKind.RELEASE,
+            amount_yen=breakdown.gross_with_tax,
+            lines=_release_lines(reference, worker_reference=worker_reference, breakdown=breakdown),
+            dedupe_key=dedupe_key,
+        )
+        if entry is not None:
+            logger.info("payments: hold %s released (entry %s)", reference, entry.pk)
+            return entry
+    return _hold_release_locked(
+        reference=reference,
+        worker_reference=worker_reference,
+        breakdown=breakdown,
+        dedupe_key=dedupe_key,
+    )
+
+
+@ledger_transaction
+def _hold_release_locked(
+    *, reference: str, worker_reference: str, breakdown: ReleaseBreakdown, dedupe_key: str
+) -> JournalEntry:
+    """``hold_release`` under the hold's lock, with every check and its refusal."""
     hold = _hold_locked(reference)
 
     replayed = _settled_replay(hold, dedupe_key=dedupe_key, kind=EntryKind.RELEASE)
@@ -127,7 +177,7 @@ def hold_release(
     _check_funded(hold)
     _check_breakdown(breakdown, expected_gross=hold.amount_yen)
 
-    lines = _release_lines(hold, worker_reference=worker_reference, breakdown=breakdown)
+    lines = _release_lines(hold.reference, worker_reference=worker_reference, breakdown=breakdown)
     entry = ledger_post(
         kind=EntryKind.RELEASE,
         reference=reference,
@@ -221,7 +271,7 @@ def hold_split(
     if refund <= 0:
         raise _invalid_split()
 
-    lines = _release_lines(hold, worker_reference=worker_reference, breakdown=breakdown)
+    lines = _release_lines(hold.reference, worker_reference=worker_reference, breakdown=breakdown)
     lines[0] = (lines[0][0], -hold.amount_yen)  # the hold empties: worker's side plus refund
     lines.append(((AccountKind.EXTERNAL, hold.source), refund))
     entry = ledger_post(
@@ -377,17 +427,17 @@ def _hold_settle(hold: Hold, *, state: str, entry: JournalEntry) -> None:
 
 
 def _release_lines(
-    hold: Hold, *, worker_reference: str, breakdown: ReleaseBreakdown
+    reference: str, *, worker_reference: str, breakdown: ReleaseBreakdown
 ) -> list[tuple[AccountKey, int]]:
     """The hold's debit first, then every non-zero part of the breakdown."""
     parts = [
         ((AccountKind.WORKER_BALANCE, worker_reference), breakdown.worker_net),
-        ((AccountKind.FEE_REVENUE, PLATFORM), breakdown.fee),
-        ((AccountKind.FEE_TAX, PLATFORM), breakdown.fee_tax),
-        ((AccountKind.WITHHOLDING_PAYABLE, hold.reference), breakdown.withholding),
+        ((AccountKind.FEE_REVENUE, platform_stripe(reference)), breakdown.fee),
+        ((AccountKind.FEE_TAX, platform_stripe(reference)), breakdown.fee_tax),
+        ((AccountKind.WITHHOLDING_PAYABLE, reference), breakdown.withholding),
     ]
     return [
-        ((AccountKind.HOLD, hold.reference), -breakdown.gross_with_tax),
+        ((AccountKind.HOLD, reference), -breakdown.gross_with_tax),
         *((pair, amount) for pair, amount in parts if amount != 0),
     ]
 
@@ -422,13 +472,24 @@ def _check_not_charged_back(hold: Hold) -> None:
         )
 
 
-def _check_breakdown(breakdown: ReleaseBreakdown, *, expected_gross: int) -> None:
+def _breakdown_parts_add_up(breakdown: ReleaseBreakdown) -> bool:
+    """Whole, non-negative parts that sum to a positive ``gross_with_tax``."""
+    gross = breakdown.gross_with_tax
     parts = (breakdown.fee, breakdown.fee_tax, breakdown.withholding, breakdown.worker_net)
-    if (
-        breakdown.gross_with_tax != expected_gross
-        or any(isinstance(part, bool) or not isinstance(part, int) or part < 0 for part in parts)
-        or sum(parts) != breakdown.gross_with_tax
-    ):
+    return (
+        _is_yen(gross)
+        and gross > 0
+        and all(_is_yen(part) and part >= 0 for part in parts)
+        and sum(parts) == gross
+    )
+
+
+def _is_yen(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_breakdown(breakdown: ReleaseBreakdown, *, expected_gross: int) -> None:
+    if breakdown.gross_with_tax != expected_gross or not _breakdown_parts_add_up(breakdown):
         raise RuleViolation(
             _("The amounts to release do not add up to the payment held."),
             code="breakdown_mismatch",
