@@ -1,7 +1,8 @@
-"""``Idempotency-Key`` on the calls that move money, through the withdrawal API.
+"""``Idempotency-Key`` on the calls that move money, through the payout API.
 
 Each test gives a worker a balance through the escrow services (fund a hold,
-release it to ``user:<id>``), then withdraws over HTTP.
+release it to ``user:<id>``) and a bank account, then asks for payouts over
+HTTP (``POST /me/payouts``).
 """
 
 import json
@@ -14,14 +15,15 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.api.http import BASE, assert_problem, get
-from tests.factories import WorkerFactory
+from tests.factories import BankAccountFactory, WorkerFactory
 from tests.payments.conftest import simple_breakdown
 from tsunagu.api.idempotency import ABANDONED_AFTER, idempotency_keys_purge
 from tsunagu.api.models import IdempotencyKey, IdempotencyState
 from tsunagu.errors import Conflict
 from tsunagu.payments import api as payments_api
 from tsunagu.payments import services
-from tsunagu.payments.models import EntryKind, JournalEntry
+from tsunagu.payments.models import EntryKind, JournalEntry, Payout
+from tsunagu.payments.payouts import payout_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +31,11 @@ NET = simple_breakdown(10_000).worker_net  # 8,580 yen per release
 
 
 def signed_in(user) -> Client:
+    """A browser for ``user``, who has a bank account (its id on ``bank_account_id``)."""
     browser = Client()
     browser.force_login(user)
+    account = user.bank_accounts.first() or BankAccountFactory(owner=user)
+    browser.bank_account_id = account.pk
     return browser
 
 
@@ -51,18 +56,25 @@ def give_balance(user, *, releases: int = 1) -> None:
         )
 
 
-def withdraw(browser: Client, body: object, key: str | None = "k-1", raw: str | None = None):
+def pay_out(browser: Client, body: object, key: str | None = "k-1", raw: str | None = None):
+    """POST /me/payouts; ``amount_yen`` alone in ``body`` goes to the caller's bank account."""
     headers = {} if key is None else {"Idempotency-Key": key}
+    if isinstance(body, dict) and "bank_account_id" not in body:
+        body = {"bank_account_id": browser.bank_account_id, **body}
     return browser.post(
-        BASE + "/me/withdrawals",
+        BASE + "/me/payouts",
         raw if raw is not None else json.dumps(body),
         content_type="application/json",
         headers=headers,
     )
 
 
-def withdrawals() -> int:
-    return JournalEntry.objects.filter(kind=EntryKind.WITHDRAW).count()
+def payouts_made() -> int:
+    """Withdrawals made; each must have its payout."""
+    made = JournalEntry.objects.filter(kind=EntryKind.WITHDRAW).count()
+    assert Payout.objects.count() == made
+    assert payout_problems() == []
+    return made
 
 
 @pytest.fixture
@@ -80,9 +92,9 @@ def browser(worker):
 # --- the rules of the header ---------------------------------------------------------
 
 
-def test_a_withdrawal_with_a_key_moves_the_money_once(browser):
+def test_a_payout_with_a_key_moves_the_money_once(browser):
     # when
-    response = withdraw(browser, {"amount_yen": 5_000})
+    response = pay_out(browser, {"amount_yen": 5_000})
 
     # then
     assert response.status_code == 201, response.content
@@ -94,80 +106,81 @@ def test_a_withdrawal_with_a_key_moves_the_money_once(browser):
 
 
 def test_without_a_key_nothing_happens(browser):
-    response = withdraw(browser, {"amount_yen": 5_000}, key=None)
+    response = pay_out(browser, {"amount_yen": 5_000}, key=None)
 
     assert_problem(response, 400, "idempotency_key_missing")
-    assert withdrawals() == 0
+    assert payouts_made() == 0
     assert not IdempotencyKey.objects.exists()
 
 
 @pytest.mark.parametrize("key", ["", "   ", "x" * 256, "tab\there"])
 def test_an_empty_or_overlong_key_is_refused(browser, key):
-    response = withdraw(browser, {"amount_yen": 5_000}, key=key)
+    response = pay_out(browser, {"amount_yen": 5_000}, key=key)
 
     assert_problem(response, 400, "idempotency_key_invalid")
-    assert withdrawals() == 0
+    assert payouts_made() == 0
 
 
 def test_the_same_key_and_body_replays_the_first_response(browser):
     # given
-    first = withdraw(browser, {"amount_yen": 5_000})
+    first = pay_out(browser, {"amount_yen": 5_000})
 
     # when: the same body, spaced and ordered differently
-    again = withdraw(browser, None, raw='{ "amount_yen" : 5000 }')
+    raw = f'{{ "amount_yen" : 5000, "bank_account_id" : {browser.bank_account_id} }}'
+    again = pay_out(browser, None, raw=raw)
 
     # then: the same answer, one effect
     assert again.status_code == first.status_code == 201
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert again["Content-Type"] == first["Content-Type"]
-    assert withdrawals() == 1
+    assert payouts_made() == 1
     assert get(browser, "/me/balance").json()["available_yen"] == NET - 5_000
 
 
 def test_the_same_key_with_another_body_is_refused(browser):
-    withdraw(browser, {"amount_yen": 5_000})
+    pay_out(browser, {"amount_yen": 5_000})
 
-    response = withdraw(browser, {"amount_yen": 1_000})
+    response = pay_out(browser, {"amount_yen": 1_000})
 
     assert_problem(response, 422, "idempotency_key_reused")
-    assert withdrawals() == 1
+    assert payouts_made() == 1
 
 
 def test_the_same_key_while_the_first_call_runs_is_a_conflict(browser, monkeypatch):
-    # given: a withdrawal during which the client retries with the same key
+    # given: a payout request during which the client retries with the same key
     retried = []
-    real = payments_api.balance_withdraw
+    real = payments_api.payout_request
 
-    def slow_withdraw(**kwargs):
-        retried.append(withdraw(browser, {"amount_yen": 5_000}))
+    def slow_request(**kwargs):
+        retried.append(pay_out(browser, {"amount_yen": 5_000}))
         return real(**kwargs)
 
-    monkeypatch.setattr(payments_api, "balance_withdraw", slow_withdraw)
+    monkeypatch.setattr(payments_api, "payout_request", slow_request)
 
     # when
-    first = withdraw(browser, {"amount_yen": 5_000})
+    first = pay_out(browser, {"amount_yen": 5_000})
 
     # then: the retry was told to wait, the first call went through once
     assert_problem(retried[0], 409, "idempotency_request_in_progress")
     assert first.status_code == 201
-    assert withdrawals() == 1
+    assert payouts_made() == 1
 
 
 def test_an_abandoned_call_is_taken_over(browser, worker):
     # given: a call whose process died while it was running
-    withdraw(browser, {"amount_yen": 5_000})
+    pay_out(browser, {"amount_yen": 5_000})
     key = IdempotencyKey.objects.get()
     key.state, key.response_status = IdempotencyState.IN_PROGRESS, None
     key.updated_at = timezone.now() - ABANDONED_AFTER - timedelta(seconds=1)
     key.save()
 
     # when
-    response = withdraw(browser, {"amount_yen": 5_000})
+    response = pay_out(browser, {"amount_yen": 5_000})
 
-    # then: run again, and the ledger's dedupe key kept it to one withdrawal
+    # then: run again, and the ledger's dedupe key kept it to one payout
     assert response.status_code == 201
-    assert withdrawals() == 1
+    assert payouts_made() == 1
     assert IdempotencyKey.objects.get().state == IdempotencyState.DONE
 
 
@@ -177,36 +190,36 @@ def test_keys_are_scoped_to_the_caller(browser):
     give_balance(other)
 
     # when
-    mine = withdraw(browser, {"amount_yen": 5_000})
-    theirs = withdraw(signed_in(other), {"amount_yen": 5_000})
+    mine = pay_out(browser, {"amount_yen": 5_000})
+    theirs = pay_out(signed_in(other), {"amount_yen": 5_000})
 
-    # then: two withdrawals, neither replayed
+    # then: two payouts, neither replayed
     assert mine.status_code == theirs.status_code == 201
     assert "Idempotent-Replayed" not in theirs
-    assert withdrawals() == 2
+    assert payouts_made() == 2
 
 
 # --- which answers are kept ------------------------------------------------------------
 
 
 def test_a_refusal_is_replayed_even_after_the_balance_grows(browser, worker):
-    # given: a refused withdrawal
-    refused = withdraw(browser, {"amount_yen": NET + 1})
+    # given: a refused payout
+    refused = pay_out(browser, {"amount_yen": NET + 1})
     assert_problem(refused, 422, "insufficient_funds")
 
     # when: money arrives, and the client retries with the same key
     give_balance(worker)
-    again = withdraw(browser, {"amount_yen": NET + 1})
+    again = pay_out(browser, {"amount_yen": NET + 1})
 
-    # then: the same refusal; a new key withdraws
+    # then: the same refusal; a new key pays out
     assert_problem(again, 422, "insufficient_funds")
     assert again["Idempotent-Replayed"] == "true"
-    assert withdraw(browser, {"amount_yen": NET + 1}, key="k-2").status_code == 201
+    assert pay_out(browser, {"amount_yen": NET + 1}, key="k-2").status_code == 201
 
 
 def test_a_busy_ledger_frees_the_key_for_a_retry(browser, monkeypatch):
     # given: the ledger gives up once (a deadlock retried too often)
-    real = payments_api.balance_withdraw
+    real = payments_api.payout_request
     calls = []
 
     def busy_once(**kwargs):
@@ -215,43 +228,43 @@ def test_a_busy_ledger_frees_the_key_for_a_retry(browser, monkeypatch):
             raise Conflict("busy", code="ledger_busy")
         return real(**kwargs)
 
-    monkeypatch.setattr(payments_api, "balance_withdraw", busy_once)
+    monkeypatch.setattr(payments_api, "payout_request", busy_once)
 
     # when
-    busy = withdraw(browser, {"amount_yen": 5_000})
-    retry = withdraw(browser, {"amount_yen": 5_000})
+    busy = pay_out(browser, {"amount_yen": 5_000})
+    retry = pay_out(browser, {"amount_yen": 5_000})
 
     # then
     assert_problem(busy, 409, "ledger_busy")
     assert retry.status_code == 201
     assert "Idempotent-Replayed" not in retry
-    assert withdrawals() == 1
+    assert payouts_made() == 1
 
 
 def test_a_server_error_frees_the_key(browser, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("provider down")
 
-    monkeypatch.setattr(payments_api, "balance_withdraw", broken)
+    monkeypatch.setattr(payments_api, "payout_request", broken)
 
     with pytest.raises(RuntimeError):
-        withdraw(browser, {"amount_yen": 5_000})
+        pay_out(browser, {"amount_yen": 5_000})
 
     assert not IdempotencyKey.objects.exists()
 
 
 def test_an_anonymous_call_is_unauthorized_and_keeps_no_key(db):
-    response = withdraw(Client(), {"amount_yen": 5_000})
+    response = pay_out(Client(), {"amount_yen": 5_000, "bank_account_id": 1})
 
     assert_problem(response, 401, "not_authenticated")
     assert not IdempotencyKey.objects.exists()
 
 
 def test_a_malformed_body_is_a_validation_error(browser):
-    response = withdraw(browser, {"amount_yen": 5_000, "to": "elsewhere"})
+    response = pay_out(browser, {"amount_yen": 5_000, "to": "elsewhere"})
 
     assert_problem(response, 422, "validation_error")
-    assert withdrawals() == 0
+    assert payouts_made() == 0
 
 
 # --- retention ----------------------------------------------------------------------
@@ -259,8 +272,8 @@ def test_a_malformed_body_is_a_validation_error(browser):
 
 def test_keys_are_kept_a_day_then_purged(browser):
     # given: one key from yesterday, one from now
-    withdraw(browser, {"amount_yen": 1_000}, key="old")
-    withdraw(browser, {"amount_yen": 1_000}, key="new")
+    pay_out(browser, {"amount_yen": 1_000}, key="old")
+    pay_out(browser, {"amount_yen": 1_000}, key="new")
     IdempotencyKey.objects.filter(key="old").update(
         created_at=timezone.now() - timedelta(hours=24, seconds=1)
     )

@@ -86,3 +86,14 @@ def test_the_interactive_docs_are_served(client):
 
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+def test_no_response_carries_a_bank_account_number_or_holder_name(schema):
+    components = schema["components"]["schemas"]
+    outputs = {name: c for name, c in components.items() if name.endswith("Out")}
+
+    assert {"BankAccountOut", "PayoutBankAccountOut"} <= set(outputs)
+    for name, component in outputs.items():
+        fields = set(component.get("properties", {}))
+        assert not fields & {"account_number", "holder_name"}, name
+        assert not any("encrypted" in field for field in fields), name

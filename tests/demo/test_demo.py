@@ -41,6 +41,7 @@ from tsunagu.work.models import (
 pytestmark = pytest.mark.django_db(transaction=False)
 
 SMALL = DemoSize(workers=60, clients=15, months=6, seed=7)
+MONEYED = DemoSize(workers=800, clients=120, months=6, seed=7)
 NOW = datetime(2026, 4, 1, 3, 0, tzinfo=UTC)
 TRUTH_KEYS = {
     "format_version",
@@ -336,3 +337,29 @@ def test_the_active_orders_are_carried_forward_through_the_services(small_market
     assert first == small_market.money.outcomes.get("review_overdue", 0)
     assert second == 0
     assert ledger_check().problems == []
+
+
+def test_workers_with_money_are_paid_out_through_the_payout_services(tmp_path):
+    from tsunagu.payments.models import BankAccount, Payout
+    from tsunagu.payments.payouts import payout_problems
+    from tsunagu.payments.selectors import ledger_check
+
+    # given: a market large enough for a few workers to have earned money
+    # (the small one's few active orders release nothing)
+    built = demo_market_build(size=MONEYED, now=timezone.now(), truth_path=tmp_path / "t.json")
+
+    # then: every payout went to its worker's own account, and each state shows
+    payouts = built.money.payouts
+    assert {"held_for_review", "approved", "sent", "paid", "failed"} <= set(payouts)
+    assert sum(payouts.values()) == Payout.objects.count() > 0
+    assert not Payout.objects.exclude(bank_account__owner=F("worker")).exists()
+    assert BankAccount.objects.count() == Payout.objects.count()
+    failed = Payout.objects.get(status="failed")
+    assert failed.failure_reason and failed.settle_entry is not None
+
+    # and the ledger agrees, money in flight included
+    assert ledger_check().problems == []
+    assert payout_problems() == []
+    out = StringIO()
+    call_command("check_ledger", stdout=out)
+    assert out.getvalue().startswith("ledger OK")

@@ -3,8 +3,10 @@
 After the bulk build, the active contracts are carried forward the way their
 parties would: clients pay for milestones (card, bank transfer confirmed by
 the operator, monthly invoice), workers deliver, clients approve or ask for
-revisions, an operator cancels one, workers withdraw part of their balance,
-and open single-winner competitions get their prize paid in advance.
+revisions, an operator cancels one, open single-winner competitions get
+their prize paid in advance, and workers with money register a bank account
+and ask for a payout, which the operator sends, confirms or records as
+failed (``_payouts``).
 Everything goes through ``tsunagu.work.escrow``, ``tsunagu.payments`` and
 ``tsunagu.process``, so the ledger is what those services make of it and
 ``tsunagu check-ledger`` holds.
@@ -16,6 +18,7 @@ sweep has overdue work in a fresh demo.
 The past (completed contracts written in bulk) stays without ledger entries.
 """
 
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -26,10 +29,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tqdm import tqdm
 
 from tsunagu.accounts.models import User
+from tsunagu.demo.names import GIVEN_NAMES
 from tsunagu.demo.write_people import OPERATOR_EMAIL, SHOWCASE_CLIENT_EMAIL
 from tsunagu.payments import funding
-from tsunagu.payments import services as ledger
-from tsunagu.payments.models import Account, AccountKind, PaymentMethod
+from tsunagu.payments.bank_accounts import bank_account_register, bank_account_review
+from tsunagu.payments.models import Account, AccountKind, PaymentMethod, Payout, PayoutStatus
+from tsunagu.payments.payouts import (
+    HOLD_NEW_ACCOUNT,
+    payout_mark_failed,
+    payout_mark_paid,
+    payout_mark_sent,
+    payout_request,
+    payout_review,
+)
 from tsunagu.process import services as process
 from tsunagu.process.models import Delivery
 from tsunagu.work import escrow
@@ -54,12 +66,34 @@ OVERDUE_BY = timedelta(days=16)
 DEMO_CARD = "tok_demo"  # a token the test card gateway accepts
 DELIVERY_NOTE = "ご依頼の作業が完了しましたので納品いたします。ご確認をお願いいたします。"
 
+# Payouts: workers with at least PAYOUT_FLOOR_YEN ask for half of it. The
+# operator verifies the new accounts but every fifth; of the approved
+# payouts, the first comes back from the bank and the others take these steps
+# in turn (sent and paid, sent and not yet confirmed, waiting to be sent), so
+# a small market shows each state.
+PAYOUT_FLOOR_YEN = 5_000
+NEW_ACCOUNT_EVERY = 5
+APPROVED_STEPS = ("paid", "sent", "waiting", "paid")
+PAYOUT_RETURNED = "口座名義が一致しないため、銀行から返却されました。"
+# Fake but well-formed bank details: real banks' codes, made-up branches and numbers.
+DEMO_BANK_CODES = ("0001", "0005", "0009", "0010", "0017", "0033")
+# Readings of the commonest family names, for holder names (others fall back).
+FAMILY_READINGS = {
+    "佐藤": "サトウ", "鈴木": "スズキ", "高橋": "タカハシ", "田中": "タナカ", "伊藤": "イトウ",
+    "渡辺": "ワタナベ", "山本": "ヤマモト", "中村": "ナカムラ", "小林": "コバヤシ",
+    "加藤": "カトウ", "吉田": "ヨシダ", "山田": "ヤマダ", "佐々木": "ササキ",
+    "山口": "ヤマグチ", "松本": "マツモト", "井上": "イノウエ", "木村": "キムラ", "林": "ハヤシ",
+    "斎藤": "サイトウ", "清水": "シミズ",
+}  # fmt: skip
+FALLBACK_FAMILY = "ヤマダ"
+FALLBACK_GIVEN = "ハナコ"
+
 
 @dataclass(frozen=True)
 class MoneyAdded:
     outcomes: dict[str, int]
     prizes_funded: int
-    withdrawals: int
+    payouts: dict[str, int]  # by status
 
 
 def demo_money_add(*, seed: int, now: datetime, progress: bool = False) -> MoneyAdded:
@@ -89,9 +123,12 @@ def demo_money_add(*, seed: int, now: datetime, progress: bool = False) -> Money
         outcomes[outcome] += 1
 
     prizes = _prizes_fund(rng)
-    withdrawals = _withdrawals(rng)
-    logger.info("demo money added", extra={"outcomes": dict(outcomes), "prizes": prizes})
-    return MoneyAdded(outcomes=dict(outcomes), prizes_funded=prizes, withdrawals=withdrawals)
+    payouts = _payouts(operator=operator)
+    logger.info(
+        "demo money added",
+        extra={"outcomes": dict(outcomes), "prizes": prizes, "payouts": payouts},
+    )
+    return MoneyAdded(outcomes=dict(outcomes), prizes_funded=prizes, payouts=payouts)
 
 
 def _carry(
@@ -172,20 +209,89 @@ def _prizes_fund(rng: np.random.Generator) -> int:
     return funded
 
 
-def _withdrawals(rng: np.random.Generator) -> int:
-    """Some workers with money withdraw part of it."""
-    made = 0
-    balances = Account.objects.filter(kind=AccountKind.WORKER_BALANCE, balance__gte=5_000).order_by(
-        "pk"
+def _payouts(*, operator: User) -> dict[str, int]:
+    """Workers with money ask for payouts, and the operator handles them; counts by status.
+
+    Through the services: each worker with ``PAYOUT_FLOOR_YEN`` or more
+    registers a bank account (``bank_account_register``), which the operator
+    verifies but every fifth (``bank_account_review``); ``payout_request``
+    claims half the balance. A payout to an unverified new account stays
+    held for review; one held only because the worker's identity is not
+    verified, the operator approves (``payout_review``). The first approved
+    payout is sent and comes back (``payout_mark_failed``: the money returns
+    to the balance); the others are sent and paid, sent, or left to be sent,
+    in turn (``APPROVED_STEPS``).
+    """
+    accounts = list(
+        Account.objects.filter(
+            kind=AccountKind.WORKER_BALANCE, balance__gte=PAYOUT_FLOOR_YEN
+        ).order_by("pk")
     )
-    for account in balances:
-        if rng.random() < 0.5:
-            amount = int(account.balance // 2)
-            ledger.balance_withdraw(
-                worker_reference=account.reference,
-                amount_yen=amount,
-                dedupe_key=f"demo:withdraw:{account.reference}",
-            )
-            made += 1
-    # TODO(#3): request demo payouts through the payout service and bank accounts.
-    return made
+    workers = User.objects.in_bulk(
+        [int(account.reference.removeprefix("user:")) for account in accounts]
+    )
+
+    made: list[int] = []
+    approved: list[Payout] = []
+    for account in accounts:
+        worker = workers[int(account.reference.removeprefix("user:"))]
+        bank_account = bank_account_register(owner=worker, **_bank_details(worker))
+        if len(made) % NEW_ACCOUNT_EVERY != NEW_ACCOUNT_EVERY - 1:
+            bank_account_review(bank_account=bank_account, by=operator, verified=True)
+        payout = payout_request(
+            worker=worker,
+            bank_account=bank_account,
+            amount_yen=int(account.balance // 2),
+            dedupe_key=f"demo:payout:{account.reference}",
+        )
+        made.append(payout.pk)
+        if payout.status == PayoutStatus.HELD_FOR_REVIEW and HOLD_NEW_ACCOUNT not in (
+            payout.hold_reasons.split(",")
+        ):
+            # Held for the worker's identity only: the operator checks and lets it go.
+            payout = payout_review(payout=payout, by=operator, approve=True)
+        if payout.status == PayoutStatus.APPROVED:
+            approved.append(payout)
+
+    for index, payout in enumerate(approved):
+        step = APPROVED_STEPS[(index - 1) % len(APPROVED_STEPS)] if index else "failed"
+        if step == "waiting":
+            continue
+        payout_mark_sent(payout=payout, by=operator)
+        if step == "failed":
+            payout_mark_failed(payout=payout, by=operator, reason=PAYOUT_RETURNED)
+        elif step == "paid":
+            payout_mark_paid(payout=payout, by=operator)
+
+    return dict(Counter(Payout.objects.filter(pk__in=made).values_list("status", flat=True)))
+
+
+def _bank_details(worker: User) -> dict[str, str]:
+    """Well-formed, made-up details, the same for the same worker on every build.
+
+    The holder's name is read from the demo name where the demo knows the
+    reading (the given names' kana, the commonest family names); else a
+    fixed katakana name stands in.
+    """
+    digest = int(hashlib.sha256(worker.email.encode()).hexdigest()[:15], 16)
+    return {
+        "bank_code": DEMO_BANK_CODES[digest % len(DEMO_BANK_CODES)],
+        "branch_code": f"{100 + digest % 900:03d}",
+        "account_type": "ordinary" if digest % 10 else "checking",
+        "account_number": f"{digest % 10_000_000:07d}",
+        "holder_name": _holder_name(worker.display_name),
+    }
+
+
+def _holder_name(display_name: str) -> str:
+    # Demo names are "佐藤 翔太" or a nickname "みさき@動画編集".
+    family, _space, given = display_name.partition(" ")
+    if "@" in display_name:
+        family, given = "", display_name.partition("@")[0]
+    readings = {kanji: kana for kanji, kana in GIVEN_NAMES}
+    given_kana = readings.get(given, given)
+    if not given_kana or not all("\u3041" <= char <= "\u3096" for char in given_kana):
+        return f"{FALLBACK_FAMILY}\u3000{FALLBACK_GIVEN}"
+    # Hiragana to katakana: the two blocks are 0x60 code points apart.
+    given_kana = "".join(chr(ord(char) + 0x60) for char in given_kana)
+    return f"{FAMILY_READINGS.get(family, FALLBACK_FAMILY)}\u3000{given_kana}"

@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -219,6 +220,31 @@ def bank_account_deactivate(*, bank_account: BankAccount, by: User) -> BankAccou
         locked.save(update_fields=["is_active", "updated_at"])
         logger.info("payments: bank account %s deactivated", locked.pk)
     return locked
+
+
+# --- the owner's reads ---------------------------------------------------------
+
+
+def bank_accounts_of(owner: User, *, active_only: bool = False) -> QuerySet[BankAccount]:
+    """``owner``'s bank accounts, newest first; ``active_only`` leaves out deactivated ones.
+
+    For pages and the API, which show the masked number only
+    (``BankAccount.number_masked``), never the encrypted fields.
+    """
+    accounts = BankAccount.objects.filter(owner=owner)
+    return accounts.filter(is_active=True) if active_only else accounts
+
+
+def bank_account_of(*, owner: User, bank_account_id: int) -> BankAccount:
+    """``owner``'s bank account ``bank_account_id``, in use or not.
+
+    Raises 404 ``bank_account_not_found`` for an account that does not exist
+    or is someone else's: the two look the same.
+    """
+    account = BankAccount.objects.filter(pk=bank_account_id, owner=owner).first()
+    if account is None:
+        raise NotFound(_("There is no such bank account."), code="bank_account_not_found")
+    return account
 
 
 def bank_account_details(*, bank_account: BankAccount) -> BankDetails:

@@ -77,8 +77,10 @@ class Command(BaseCommand):
         outcomes = ", ".join(f"{name} {n}" for name, n in sorted(money.outcomes.items()))
         self.stdout.write(
             f"Orders carried forward through the services: {outcomes}; "
-            f"{money.prizes_funded} prizes paid in advance, {money.withdrawals} withdrawals."
+            f"{money.prizes_funded} prizes paid in advance."
         )
+        payouts = ", ".join(f"{status} {n}" for status, n in sorted(money.payouts.items()))
+        self.stdout.write(f"Payouts through the payout services: {payouts or 'none'}.")
         self.stdout.write(f"Ground truth: {built.truth_path}")
         self.stdout.write("Sign in with:")
         for role, email in demo_accounts():
