@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "tsunagu.accounts",
     "tsunagu.skills",
     "tsunagu.audit",
+    "tsunagu.notifications",
     "tsunagu.work",
     "tsunagu.process",
     "tsunagu.payments",
@@ -85,6 +86,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "tsunagu.notifications.context_processors.notification_bell",
             ],
         },
     }
@@ -161,6 +163,9 @@ TSUNAGU_REVIEW_DAYS = int(os.environ.get("TSUNAGU_REVIEW_DAYS", "14"))
 # and hours a worker has to answer a claimed unit before the claim lapses.
 TSUNAGU_TASK_REVIEW_DAYS = int(os.environ.get("TSUNAGU_TASK_REVIEW_DAYS", "7"))
 TSUNAGU_TASK_CLAIM_HOURS = int(os.environ.get("TSUNAGU_TASK_CLAIM_HOURS", "24"))
+# Days after a competition's deadline for the client to name winners; then the
+# sweep closes it and refunds every prize nobody won.
+TSUNAGU_COMPETITION_AWARD_DAYS = int(os.environ.get("TSUNAGU_COMPETITION_AWARD_DAYS", "14"))
 
 # Payouts to workers' banks: the smallest withdrawal, the transfer fee taken
 # from each payout (consumption tax included), and how many days a newly

@@ -18,7 +18,7 @@ from tsunagu.audit.machines import MACHINES, allowed_next
 from tsunagu.audit.models import AuditEvent
 from tsunagu.audit.services import IllegalTransition, transition
 from tsunagu.payments.models import JournalEntry, Payout
-from tsunagu.process.models import Delivery, TaskAnswer, TaskUnit
+from tsunagu.process.models import ContractChange, Delivery, Dispute, TaskAnswer, TaskUnit
 from tsunagu.work.models import CompetitionEntry, Contract, Job, Milestone
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,23 @@ def subject(machine: str):
         return task_answer(worker=contract.worker)
     if machine == "payout":
         return payout(worker=contract.worker)
+    if machine == "contract_change":
+        return ContractChange.objects.create(
+            contract=contract,
+            proposed_by=contract.client,
+            kind="end_early",
+            decided_at=timezone.now(),
+        )
+    if machine == "dispute":
+        return Dispute.objects.create(
+            contract=contract,
+            milestone=milestone,
+            opened_by=contract.client,
+            reason="納品がない",
+            worker_share_yen=0,
+            resolved_by=contract.client,
+            resolved_at=timezone.now(),
+        )
     return Delivery.objects.create(
         milestone=milestone,
         submitted_by=contract.worker,
@@ -94,6 +111,8 @@ MODELS = {
     "delivery": Delivery,
     "task_answer": TaskAnswer,
     "payout": Payout,
+    "contract_change": ContractChange,
+    "dispute": Dispute,
 }
 STEPS = [
     (machine, from_state, to_state)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from tests.payments.conftest import POSTGRES_ONLY, simple_breakdown
 from tsunagu.errors import Conflict, RuleViolation
 from tsunagu.payments import services
-from tsunagu.payments.ledger import account_for, ledger_post, ledger_transaction
+from tsunagu.payments.ledger import MAX_ATTEMPTS, account_for, ledger_post, ledger_transaction
 from tsunagu.payments.models import Account, AccountKind, EntryKind, Hold, JournalEntry, Posting
 
 
@@ -241,9 +241,13 @@ def test_a_real_deadlock_reaches_no_caller():
     for thread in threads:
         thread.join(timeout=30)
 
-    # then: PostgreSQL killed one of them, which ran again and succeeded
+    # then: PostgreSQL killed one of them, which ran again and succeeded. (On
+    # a loaded machine the victim's second attempt can grab the first row
+    # again before the survivor wakes, and deadlock once more: still no
+    # caller sees it.)
     assert errors == []
-    assert sorted(attempts.values()) == [1, 2]
+    assert min(attempts.values()) == 1
+    assert 2 <= max(attempts.values()) <= MAX_ATTEMPTS
 
 
 # --- check-ledger ------------------------------------------------------------

@@ -224,6 +224,8 @@ def _pages(market, worker, client_user) -> list[tuple[Client, str]]:
         (as_worker, "/mypage/skills/"),
         (as_worker, "/mypage/portfolio/"),
         (as_worker, "/mypage/invitations/"),
+        (as_worker, "/mypage/payouts/"),
+        (as_worker, "/mypage/bank-accounts/"),
         (as_worker, f"/contracts/{market['contract'].pk}/"),
         (as_client, "/mypage/"),
         (as_client, "/jobs/new/"),

@@ -25,10 +25,11 @@ pytestmark = pytest.mark.django_db
 
 # What the pages take today, whatever the number of rows: the count, the rows,
 # their skills, the filter's categories (jobs); the count, profiles, skills
-# (workers). A signed-in member adds the session and the user.
+# (workers). A signed-in member adds the session, the user and the header's
+# count of unread notifications.
 JOB_LIST_QUERIES = 4
 WORKER_LIST_QUERIES = 3
-SIGNED_IN = 2
+SIGNED_IN = 3
 # The contract with its people and thread, its milestones, reviews and messages;
 # the milestones' deliveries and their files; the payments; the release entries
 # (twice), their postings and accounts, and the milestones they name.

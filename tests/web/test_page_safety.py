@@ -92,7 +92,14 @@ def test_the_content_security_policy_allows_no_inline_code(db):
 
 @pytest.mark.parametrize(
     ("path", "signed"),
-    [("/", False), ("/accounts/signup/", False), ("/workers/", False), ("/jobs/new/", True)],
+    [
+        ("/", False),
+        ("/accounts/signup/", False),
+        ("/workers/", False),
+        ("/jobs/new/", True),
+        ("/mypage/payouts/", True),
+        ("/mypage/bank-accounts/", True),
+    ],
 )
 def test_pages_have_no_inline_scripts_styles_or_handlers(client_user, path, signed):
     job = JobFactory()

@@ -22,8 +22,8 @@ from tests.factories import (
 from tsunagu.accounts.models import User
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from tsunagu.payments import funding
-from tsunagu.payments.models import PLATFORM, AccountKind, Payment, PaymentMethod, PaymentStatus
-from tsunagu.payments.selectors import account_balance, ledger_check
+from tsunagu.payments.models import AccountKind, Payment, PaymentMethod, PaymentStatus
+from tsunagu.payments.selectors import account_balance, ledger_check, platform_balance
 from tsunagu.work import escrow, services
 from tsunagu.work.models import CompetitionEntry, EntryStatus, MilestoneStatus
 
@@ -37,7 +37,7 @@ def worker_balance(user: User) -> int:
 
 
 def platform(kind: str) -> int:
-    return account_balance(kind=kind, reference=PLATFORM)
+    return platform_balance(kind=kind)
 
 
 def assert_ledger_ok() -> None:
@@ -378,17 +378,21 @@ def test_a_paid_prize_goes_to_the_winner_on_award():
     assert_ledger_ok()
 
 
-def test_a_competition_with_several_winners_is_not_paid_in_advance_yet():
+def test_a_competition_with_several_winners_pays_each_prize_into_its_own_hold():
     competition = CompetitionFactory(prize_yen=10_000, winner_count=2)
-    before = table_counts()
 
-    with pytest.raises(RuleViolation) as refused:
-        escrow.competition_fund(
-            job=competition.job, by=competition.job.client, method="card", card_token=CARD
-        )
+    payments = escrow.competition_fund(
+        job=competition.job, by=competition.job.client, method="card", card_token=CARD
+    )
 
-    assert refused.value.code == "several_winners_not_payable"
-    assert table_counts() == before
+    assert [payment.reference for payment in payments] == [
+        f"competition:{competition.pk}:prize:1",
+        f"competition:{competition.pk}:prize:2",
+    ]
+    assert [payment.amount_yen for payment in payments] == [11_000, 11_000]
+    for payment in payments:
+        assert account_balance(kind=AccountKind.HOLD, reference=payment.reference) == 11_000
+    assert_ledger_ok()
 
 
 def test_paying_does_not_leave_a_payment_row_behind_on_refusal():

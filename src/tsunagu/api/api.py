@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from tsunagu.accounts.api import router as accounts_router
 from tsunagu.api.errors import install_problem_handlers
+from tsunagu.notifications.api import router as notifications_router
 from tsunagu.payments.api import router as payments_router
 from tsunagu.process.api import router as process_router
 from tsunagu.skills.api import router as skills_router
@@ -23,3 +24,4 @@ api.add_router("", work_router)
 api.add_router("", payments_router)
 api.add_router("", escrow_router)
 api.add_router("", process_router)
+api.add_router("", notifications_router)

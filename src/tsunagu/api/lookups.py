@@ -136,10 +136,10 @@ def organization_with_id(organization_id: int, *, field: str = "organization_id"
 
 
 def entries_with_ids(entry_ids: list[int], *, field: str = "entry_ids") -> list[CompetitionEntry]:
-    """The entries named; the service checks they belong to the competition."""
-    entries = list(CompetitionEntry.objects.filter(pk__in=set(entry_ids)))
-    if len(entries) != len(set(entry_ids)):
+    """The entries named, in the order named; the service checks they belong to the competition."""
+    by_id = CompetitionEntry.objects.in_bulk(set(entry_ids))
+    if len(by_id) != len(set(entry_ids)):
         raise DomainError(
             _("Choose winners among the entries."), code="invalid_winners", field=field
         )
-    return entries
+    return [by_id[entry_id] for entry_id in dict.fromkeys(entry_ids)]

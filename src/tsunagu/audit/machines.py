@@ -1,7 +1,7 @@
 """The state machines of an order, as data: which state may follow which.
 
 Every status change of a job, contract, milestone, competition entry,
-delivery, payout or task answer goes through
+delivery, payout, task answer, contract change or dispute goes through
 ``tsunagu.audit.services.transition``, which checks the step against these
 tables and records it. A step that is not listed is
 refused with 409 ``illegal_transition``, naming the current state and the
@@ -79,6 +79,23 @@ TASK_ANSWER: Machine = {
     "expired": frozenset(),
 }
 
+# A change to a contract's terms awaits the other side's answer; the
+# proposer may withdraw it until then.
+CONTRACT_CHANGE: Machine = {
+    "proposed": frozenset({"accepted", "declined", "withdrawn"}),
+    "accepted": frozenset(),
+    "declined": frozenset(),
+    "withdrawn": frozenset(),
+}
+
+# A dispute over a paid milestone: an operator resolves it with a split, or
+# the side that opened it withdraws it.
+DISPUTE: Machine = {
+    "open": frozenset({"resolved", "withdrawn"}),
+    "resolved": frozenset(),
+    "withdrawn": frozenset(),
+}
+
 MACHINES: Mapping[str, Machine] = {
     "job": JOB,
     "contract": CONTRACT,
@@ -87,6 +104,8 @@ MACHINES: Mapping[str, Machine] = {
     "delivery": DELIVERY,
     "payout": PAYOUT,
     "task_answer": TASK_ANSWER,
+    "contract_change": CONTRACT_CHANGE,
+    "dispute": DISPUTE,
 }
 
 

@@ -28,6 +28,7 @@ from tsunagu.payments import services
 from tsunagu.payments.ledger import ledger_transaction
 from tsunagu.payments.models import (
     LIVE_PAYMENT_STATES,
+    AccountKind,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -168,6 +169,56 @@ def payment_refund(*, reference: str) -> Payment:
             )
         )
     logger.info("payments: payment %s refunded", payment.pk)
+    return payment
+
+
+@ledger_transaction
+def payment_split(
+    *,
+    reference: str,
+    worker_reference: str,
+    worker_share_yen: int,
+    dedupe_key: str,
+    cumulative_before_yen: int = 0,
+    withholding: bool = False,
+) -> Payment:
+    """Settle an item's hold partly to the worker, the rest back to the client.
+
+    The caller has decided the split (an agreed cancellation, a dispute's
+    outcome); ``services.hold_split`` books it with the fee rules. The
+    payment stays ``succeeded`` (it was partly refunded); for a card the
+    network is told of the refunded part after the commit. Locks the
+    payment, then the hold. Raises 404 ``payment_not_found`` and the split's
+    refusals (``invalid_split``, ``hold_settled``, ``hold_charged_back``).
+    """
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(reference=reference, status=PaymentStatus.SUCCEEDED)
+        .first()
+    )
+    if payment is None:
+        raise NotFound(_("This item has no completed payment."), code="payment_not_found")
+
+    entry = services.hold_split(
+        reference=reference,
+        worker_reference=worker_reference,
+        worker_share_yen=worker_share_yen,
+        dedupe_key=dedupe_key,
+        cumulative_before_yen=cumulative_before_yen,
+        withholding=withholding,
+    )
+    refunded = sum(
+        posting.amount
+        for posting in entry.postings.select_related("account")
+        if posting.account.kind == AccountKind.EXTERNAL
+    )
+    if payment.method == PaymentMethod.CARD and refunded > 0:
+        transaction.on_commit(
+            lambda: card_gateway().refund(
+                provider_reference=payment.provider_reference, amount_yen=refunded
+            )
+        )
+    logger.info("payments: payment %s split, %d yen refunded", payment.pk, refunded)
     return payment
 
 

@@ -1,9 +1,30 @@
-"""The back office for deliveries and task answers: operators look, the services decide."""
+"""The back office for deliveries, task answers, contract changes and disputes.
 
-from django.contrib import admin
+Operators look; the services decide. Disputes are resolved here: the
+"resolve" action asks for the worker's share of the price and a note to
+both sides, then calls ``disputes.dispute_resolve`` for each dispute.
+"""
 
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from tsunagu.accounts.models import User
 from tsunagu.backoffice import RecordAdmin
-from tsunagu.process.models import Delivery, DeliveryFile, TaskAnswer, TaskUnit
+from tsunagu.errors import DomainError
+from tsunagu.process import disputes
+from tsunagu.process.models import (
+    ContractChange,
+    Delivery,
+    DeliveryFile,
+    Dispute,
+    DisputeStatus,
+    TaskAnswer,
+    TaskUnit,
+)
 
 
 class DeliveryFileInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -38,3 +59,70 @@ class TaskAnswerAdmin(RecordAdmin):
     list_filter = ["status"]
     list_select_related = ["unit", "worker"]
     date_hierarchy = "claimed_at"
+
+
+@admin.register(ContractChange)
+class ContractChangeAdmin(RecordAdmin):
+    list_display = ["id", "contract", "kind", "proposed_by", "status", "created_at", "decided_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["contract", "proposed_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Dispute)
+class DisputeAdmin(RecordAdmin):
+    list_display = [
+        "id",
+        "contract",
+        "milestone",
+        "opened_by",
+        "status",
+        "worker_share_yen",
+        "created_at",
+        "resolved_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["contract", "milestone", "opened_by"]
+    date_hierarchy = "created_at"
+    actions = ["resolve"]
+
+    @admin.action(description=_("Resolve with a split of the milestone's price"))
+    def resolve(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> TemplateResponse | None:
+        assert isinstance(request.user, User)
+        open_disputes = queryset.filter(status=DisputeStatus.OPEN).select_related("milestone")
+        share, resolution = self._decision(request)
+        if share is None or not resolution:
+            return TemplateResponse(
+                request,
+                "admin/process/dispute/resolve.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "title": _("Resolve disputes"),
+                    "disputes": open_disputes.order_by("pk"),
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    "asked": "apply" in request.POST,
+                },
+            )
+        done = 0
+        for dispute in open_disputes.order_by("pk"):
+            try:
+                disputes.dispute_resolve(
+                    dispute=dispute, by=request.user, worker_share_yen=share, resolution=resolution
+                )
+            except DomainError as error:
+                self.message_user(
+                    request, f"{dispute}: {error.message} ({error.code})", messages.ERROR
+                )
+                break
+            done += 1
+        self.message_user(request, _("%(count)d disputes resolved.") % {"count": done})
+        return None
+
+    def _decision(self, request: HttpRequest) -> tuple[int | None, str]:
+        """The worker's share and the note typed on the form; (None, "") until posted."""
+        if "apply" not in request.POST:
+            return None, ""
+        raw = request.POST.get("worker_share_yen", "").strip()
+        share = int(raw) if raw.isdigit() else None
+        return share, request.POST.get("resolution", "").strip()

@@ -11,14 +11,19 @@ that is waited on, the next due date and two flags:
   (from the milestone's payment to its due date), or a transfer or review
   due within two days.
 
+An open dispute puts the order at ``disputed``, waiting on the operator,
+whatever its milestones say. A proposed contract change waits on the side
+that did not propose it (``answer_the_change``), the stage unchanged.
+
 The board reads a fixed number of queries whatever the number of orders (it
 is tested at 20 and at 200): jobs, contracts, milestones, pending payments,
-open deliveries and proposal counts each come in one query.
+open deliveries, open disputes, proposed changes and proposal counts each
+come in one query.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -28,7 +33,14 @@ from django.utils import timezone
 
 from tsunagu.accounts.models import User
 from tsunagu.payments.models import Payment, PaymentStatus
-from tsunagu.process.models import Delivery, DeliveryStatus
+from tsunagu.process.models import (
+    ChangeStatus,
+    ContractChange,
+    Delivery,
+    DeliveryStatus,
+    Dispute,
+    DisputeStatus,
+)
 from tsunagu.work.models import (
     Contract,
     ContractStatus,
@@ -52,6 +64,7 @@ class Stage(StrEnum):
     IN_PROGRESS = "in_progress"
     AWAITING_REVIEW = "awaiting_review"
     READY_TO_COMPLETE = "ready_to_complete"  # every milestone approved
+    DISPUTED = "disputed"  # a dispute is open; the operator decides
     COMPLETED = "completed"
     CLOSED = "closed"  # ended without a contract, or cancelled
 
@@ -59,6 +72,7 @@ class Stage(StrEnum):
 class Party(StrEnum):
     CLIENT = "client"
     WORKER = "worker"
+    OPERATOR = "operator"
     NOBODY = "nobody"
 
 
@@ -70,6 +84,7 @@ NEXT_ACTIONS: dict[Stage, tuple[str, Party]] = {
     Stage.IN_PROGRESS: ("deliver", Party.WORKER),
     Stage.AWAITING_REVIEW: ("review_the_delivery", Party.CLIENT),
     Stage.READY_TO_COMPLETE: ("complete_the_contract", Party.CLIENT),
+    Stage.DISPUTED: ("wait_for_the_operator", Party.OPERATOR),
     Stage.COMPLETED: ("review_each_other", Party.NOBODY),
     Stage.CLOSED: ("none", Party.NOBODY),
 }
@@ -112,18 +127,23 @@ def order_board(
     milestones = _current_milestones(contracts)
     pending_payments = _pending_payments(milestones.values())
     open_deliveries = _open_deliveries(milestones.values())
+    disputes = _open_disputes(contracts)
+    changes = _proposed_changes(contracts)
 
     orders = [_job_order(job) for job in jobs]
     for contract in contracts:
         milestone = milestones.get(contract.pk)
+        order = _contract_order(
+            contract,
+            milestone,
+            payment=pending_payments.get(milestone.pk) if milestone else None,
+            delivery=open_deliveries.get(milestone.pk) if milestone else None,
+            as_worker=as_worker,
+            now=now,
+        )
         orders.append(
-            _contract_order(
-                contract,
-                milestone,
-                payment=pending_payments.get(milestone.pk) if milestone else None,
-                delivery=open_deliveries.get(milestone.pk) if milestone else None,
-                as_worker=as_worker,
-                now=now,
+            _with_dispute_or_change(
+                order, contract, dispute=disputes.get(contract.pk), change=changes.get(contract.pk)
             )
         )
     return sorted(_filtered(orders, only), key=_urgency)
@@ -191,6 +211,25 @@ def _open_deliveries(milestones: Iterable[Milestone]) -> dict[int, Delivery]:
     return found
 
 
+def _open_disputes(contracts: list[Contract]) -> dict[int, Dispute]:
+    """Per contract, its oldest open dispute."""
+    found: dict[int, Dispute] = {}
+    rows = Dispute.objects.filter(
+        contract__in=[c.pk for c in contracts], status=DisputeStatus.OPEN
+    ).order_by("created_at", "pk")
+    for dispute in rows:
+        found.setdefault(dispute.contract_id, dispute)
+    return found
+
+
+def _proposed_changes(contracts: list[Contract]) -> dict[int, ContractChange]:
+    """Per contract, the change awaiting an answer (at most one)."""
+    rows = ContractChange.objects.filter(
+        contract__in=[c.pk for c in contracts], status=ChangeStatus.PROPOSED
+    )
+    return {change.contract_id: change for change in rows}
+
+
 # --- judging -------------------------------------------------------------------------
 
 
@@ -247,6 +286,38 @@ def _contract_order(
         at_risk=at_risk,
         proposals=0,
     )
+
+
+def _with_dispute_or_change(
+    order: Order,
+    contract: Contract,
+    *,
+    dispute: Dispute | None,
+    change: ContractChange | None,
+) -> Order:
+    """An open dispute outranks everything; a proposed change asks the other side."""
+    if contract.status != ContractStatus.ACTIVE:
+        return order
+    if dispute is not None:
+        action, party = NEXT_ACTIONS[Stage.DISPUTED]
+        return replace(
+            order,
+            milestone_id=dispute.milestone_id,
+            stage=Stage.DISPUTED,
+            next_action=action,
+            waiting_on=party,
+            due_at=None,
+            overdue=False,
+            at_risk=False,
+        )
+    if change is not None:
+        proposed_by_worker = change.proposed_by_id == contract.worker_id
+        return replace(
+            order,
+            next_action="answer_the_change",
+            waiting_on=Party.CLIENT if proposed_by_worker else Party.WORKER,
+        )
+    return order
 
 
 def _contract_stage(contract: Contract, milestone: Milestone | None) -> Stage:

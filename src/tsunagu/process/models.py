@@ -213,3 +213,139 @@ class TaskAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.pk} to unit {self.unit_id} ({self.status})"
+
+
+# --- contract changes and disputes -------------------------------------------------
+
+
+class ChangeKind(models.TextChoices):
+    ADD_MILESTONE = "add_milestone", _("Add a milestone")
+    CHANGE_PRICE = "change_price", _("Change a milestone's price")
+    CHANGE_DEADLINE = "change_deadline", _("Change a deadline")
+    END_EARLY = "end_early", _("End the contract early")
+    CANCEL_WITH_SPLIT = "cancel_with_split", _("Cancel a paid milestone with a split")
+
+
+class ChangeStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ContractChange(models.Model):
+    """A change to a contract's terms that one side proposes and the other answers.
+
+    ``terms_before`` and ``terms_after`` record the terms the change touches
+    as they stood when it was proposed and as the change leaves them
+    (amounts in yen without tax, dates as ISO strings). ``milestone`` is the
+    milestone concerned, if any. At most one change of a contract awaits an
+    answer at a time.
+    """
+
+    contract = models.ForeignKey("work.Contract", on_delete=models.PROTECT, related_name="changes")
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contract_changes"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ChangeKind.choices)
+    terms_before = models.JSONField(default=dict)
+    terms_after = models.JSONField(default=dict)
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(
+        max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=Q(status="proposed"),
+                name="contract_change_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeKind.values), name="contract_change_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed") | Q(decided_at__isnull=False),
+                name="contract_change_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} of contract {self.contract_id} ({self.kind}, {self.status})"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Dispute(models.Model):
+    """A disagreement over a paid milestone, resolved by an operator with a split.
+
+    While a dispute is open the milestone's money stays held: the sweep
+    does not approve its delivery and nothing releases it. The resolution is
+    ``worker_share_yen``, the worker's part of the milestone's price without
+    tax (0 to the whole price); the rest goes back to the client.
+    """
+
+    contract = models.ForeignKey("work.Contract", on_delete=models.PROTECT, related_name="disputes")
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="disputes")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes_opened"
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    worker_share_yen = models.PositiveBigIntegerField(
+        _("worker's share (yen, without tax)"), null=True, blank=True
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "contract"], name="dispute_status_contract")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone"], condition=Q(status="open"), name="dispute_one_open"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="resolved")
+                | Q(
+                    worker_share_yen__isnull=False,
+                    resolved_by__isnull=False,
+                    resolved_at__isnull=False,
+                ),
+                name="dispute_resolved_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute {self.pk} of milestone {self.milestone_id} ({self.status})"

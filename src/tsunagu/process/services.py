@@ -4,7 +4,8 @@ A worker delivers a funded milestone (it becomes ``submitted``); the client
 approves it (the hold is released through ``tsunagu.work.escrow``) or asks
 for a revision with a reason (the milestone goes back to ``funded``). A
 delivery still awaiting review ``TSUNAGU_REVIEW_DAYS`` after submission is
-approved by ``deliveries_auto_approve``, which the sweep runs.
+approved by ``deliveries_auto_approve``, which the sweep runs, unless a dispute over the
+milestone is open.
 
 Lock order: the delivery row, then the milestone, then the ledger's rows.
 Every status change is recorded by ``tsunagu.audit.services.transition``.
@@ -22,8 +23,15 @@ from django.utils.translation import gettext as _
 from tsunagu.accounts.models import User
 from tsunagu.audit.services import check_transition, transition
 from tsunagu.errors import Conflict, DomainError, NotFound
+from tsunagu.notifications.kinds import Kind
 from tsunagu.payments.ledger import ledger_transaction
-from tsunagu.process.models import Delivery, DeliveryFile, DeliveryStatus
+from tsunagu.process.models import (
+    Delivery,
+    DeliveryFile,
+    DeliveryStatus,
+    Dispute,
+    DisputeStatus,
+)
 from tsunagu.process.uploads import StoredFile, file_discard, file_store
 from tsunagu.work import escrow
 from tsunagu.work.access import access_contract_act_as_client
@@ -96,6 +104,9 @@ def _delivery_create(
         for kept in stored
     )
     logger.info("process: delivery %s submitted for milestone %s", delivery.pk, milestone.pk)
+    escrow.milestone_notify(
+        milestone=milestone, recipient=milestone.contract.client, kind=Kind.DELIVERY_SUBMITTED
+    )
     return delivery
 
 
@@ -130,6 +141,9 @@ def delivery_approve(*, delivery: Delivery, by: User) -> Delivery:
         also_update=("decided_at", "decided_by"),
     )
     escrow.milestone_release(milestone=milestone, by=by, reason="delivery approved")
+    escrow.milestone_notify(
+        milestone=milestone, recipient=milestone.contract.worker, kind=Kind.DELIVERY_APPROVED
+    )
     return delivery
 
 
@@ -156,6 +170,9 @@ def delivery_revision_request(*, delivery: Delivery, by: User, reason: str) -> D
         also_update=("decided_at", "decided_by", "decision_reason"),
     )
     transition(machine="milestone", obj=milestone, to=MilestoneStatus.FUNDED, by=by, reason=reason)
+    escrow.milestone_notify(
+        milestone=milestone, recipient=milestone.contract.worker, kind=Kind.REVISION_REQUESTED
+    )
     return delivery
 
 
@@ -169,9 +186,9 @@ def deliveries_auto_approve(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     due = list(
-        Delivery.objects.filter(
-            status=DeliveryStatus.SUBMITTED, review_due_at__lte=now
-        ).values_list("pk", flat=True)
+        Delivery.objects.filter(status=DeliveryStatus.SUBMITTED, review_due_at__lte=now)
+        .exclude(milestone__disputes__status=DisputeStatus.OPEN)  # an operator decides those
+        .values_list("pk", flat=True)
     )
     approved = 0
     for delivery_id in due:
@@ -199,6 +216,8 @@ def _auto_approve_one(delivery_id: int, *, now: datetime) -> bool:
         .select_related("contract__organization", "contract__job__category")
         .get(pk=delivery.milestone_id)
     )
+    if Dispute.objects.filter(milestone=milestone, status=DisputeStatus.OPEN).exists():
+        return False  # disputed since the list was read
     delivery.decided_at = now
     transition(
         machine="delivery",
@@ -211,7 +230,34 @@ def _auto_approve_one(delivery_id: int, *, now: datetime) -> bool:
     if milestone.status == MilestoneStatus.APPROVED:
         return True  # approved another way (the contract was completed); paid already
     escrow.milestone_release(milestone=milestone, by=None, reason="review window passed")
+    escrow.milestone_notify(
+        milestone=milestone, recipient=milestone.contract.worker, kind=Kind.DELIVERY_AUTO_APPROVED
+    )
     return True
+
+
+def deliveries_close_open(*, milestone_id: int, by: User, approve: bool, reason: str) -> None:
+    """Close the delivery of a milestone that awaits review, if any, without a review.
+
+    For a milestone settled otherwise (a dispute's outcome, a cancellation
+    by agreement): the delivery is ``approved`` when the worker is paid in
+    full, ``withdrawn`` otherwise. Runs in the caller's transaction; locks
+    the delivery, so call it before locking the milestone.
+    """
+    open_deliveries = Delivery.objects.select_for_update().filter(
+        milestone_id=milestone_id, status=DeliveryStatus.SUBMITTED
+    )
+    for delivery in open_deliveries:
+        _decide(delivery, by)
+        delivery.decision_reason = reason
+        transition(
+            machine="delivery",
+            obj=delivery,
+            to=DeliveryStatus.APPROVED if approve else DeliveryStatus.WITHDRAWN,
+            by=by,
+            reason=reason,
+            also_update=("decided_at", "decided_by", "decision_reason"),
+        )
 
 
 def _delivery_locked(delivery: Delivery, *, by: User) -> tuple[Delivery, Milestone]:

@@ -2,7 +2,8 @@
 
 Django's database task backend runs one-off tasks but schedules nothing, so
 what must happen at a time (approving deliveries and task answers whose
-review window has passed, expiring unanswered task claims, ...) is found
+review window has passed, expiring unanswered task claims, closing
+competitions nobody was awarded and refunding their prizes, ...) is found
 and done here. ``tsunagu sweep`` runs it once, for cron; ``tsunagu worker``
 runs it every minute beside the task queue. Each step is safe to run twice
 and from two processes at once.
@@ -17,6 +18,7 @@ from django.utils import timezone
 from tsunagu.process.selectors import payment_deadlines_at_risk
 from tsunagu.process.services import deliveries_auto_approve
 from tsunagu.process.task_units import task_answers_auto_approve, task_claims_expire
+from tsunagu.work.services import competitions_close_unawarded_due
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ class SweepResult:
     payments_overdue: int
     task_answers_auto_approved: int
     task_claims_expired: int
+    competitions_closed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -40,6 +43,7 @@ def sweep_run(*, now: datetime | None = None) -> SweepResult:
     approved = deliveries_auto_approve(now=now)
     answers_approved = task_answers_auto_approve(now=now)
     claims_expired = task_claims_expire(now=now)
+    competitions_closed = competitions_close_unawarded_due(now=now)
     deadlines = payment_deadlines_at_risk(now=now)
     overdue = [deadline for deadline in deadlines if deadline.overdue]
     for deadline in overdue:
@@ -53,6 +57,7 @@ def sweep_run(*, now: datetime | None = None) -> SweepResult:
         payments_overdue=len(overdue),
         task_answers_auto_approved=answers_approved,
         task_claims_expired=claims_expired,
+        competitions_closed=competitions_closed,
     )
     logger.info("process: sweep done %s", result.as_dict())
     return result

@@ -3,7 +3,17 @@
 
 from django.urls import path
 
-from tsunagu.web.views import accounts, contracts, jobs, money, mypage, workers
+from tsunagu.web.views import (
+    accounts,
+    board,
+    contracts,
+    jobs,
+    money,
+    mypage,
+    notifications,
+    payouts,
+    workers,
+)
 
 app_name = "web"
 
@@ -29,6 +39,20 @@ urlpatterns = [
     path("mypage/skills/<slug:slug>/remove/", mypage.skill_remove, name="skill_remove"),
     path("mypage/portfolio/", mypage.portfolio, name="portfolio"),
     path("mypage/invitations/", mypage.invitations, name="invitations"),
+    path("mypage/orders/", board.order_board_page, name="order_board"),
+    path("mypage/notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "mypage/notifications/read/",
+        notifications.notifications_read,
+        name="notifications_read",
+    ),
+    path("mypage/bank-accounts/", payouts.bank_accounts, name="bank_accounts"),
+    path(
+        "mypage/bank-accounts/<int:bank_account_id>/deactivate/",
+        payouts.bank_account_remove,
+        name="bank_account_remove",
+    ),
+    path("mypage/payouts/", payouts.payouts, name="payouts"),
     path("mypage/statement/", money.statement, name="statement"),
     path("mypage/statement/csv/", money.statement_csv, name="statement_csv"),
     path("mypage/receipts/", money.receipts, name="receipts"),

@@ -6,10 +6,14 @@ may not see it, per ``tsunagu.work.access``), calls one service or selector
 and returns. The services decide everything else.
 """
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from ninja import Query, Router, Status
+from ninja.params.functions import Header
 
 from tsunagu.api.auth import SESSION, signed_in_user, viewer
+from tsunagu.api.idempotency import HEADER, IDEMPOTENT
 from tsunagu.api.lookups import (
     category_named,
     contract_visible,
@@ -85,7 +89,9 @@ from tsunagu.work.services import (
     SkillRequirement,
     TaskTerms,
     competition_award,
+    competition_close_unawarded,
     competition_enter,
+    competition_shortlist,
     contract_complete,
     invitation_respond,
     invitation_send,
@@ -99,6 +105,8 @@ from tsunagu.work.services import (
     review_submit,
     task_join,
 )
+
+IdempotencyKeyHeader = Annotated[str, Header(alias=HEADER)]
 
 router = Router()
 
@@ -465,6 +473,42 @@ def competition_award_endpoint(request: HttpRequest, job_id: int, payload: Award
     return competition_award(
         job=job_visible(user, job_id), by=user, winners=entries_with_ids(payload.entry_ids)
     )
+
+
+@router.post(
+    "/jobs/{job_id}/shortlist",
+    auth=SESSION,
+    response=list[EntryOut],
+    tags=["competitions"],
+    operation_id="competition_shortlist",
+    summary="Shortlist entries before naming the winners",
+)
+def competition_shortlist_endpoint(
+    request: HttpRequest, job_id: int, payload: AwardIn
+) -> list[CompetitionEntry]:
+    user = signed_in_user(request)
+    return competition_shortlist(
+        job=job_visible(user, job_id),
+        by=user,
+        entries=entries_with_ids(payload.entry_ids),
+    )
+
+
+@router.post(
+    "/jobs/{job_id}/close-unawarded",
+    auth=SESSION,
+    response=AwardOut,
+    tags=["competitions"],
+    operation_id="competition_close_unawarded",
+    summary="Close a competition without winners; paid prizes are refunded. Needs an "
+    "Idempotency-Key",
+)
+@IDEMPOTENT
+def competition_close_unawarded_endpoint(
+    request: HttpRequest, job_id: int, idempotency_key: IdempotencyKeyHeader
+) -> Competition:
+    user = signed_in_user(request)
+    return competition_close_unawarded(job=job_visible(user, job_id), by=user)
 
 
 # --- contracts and reviews -------------------------------------------------------------

@@ -3,7 +3,9 @@
 Each payable item has its own hold in the ledger, named by a reference:
 
 - ``milestone:<id>``: one milestone of a project contract;
-- ``competition:<id>``: a competition's prize (one winner; see the TODO);
+- ``competition:<id>:prize:<n>``: the n-th prize of a competition, one hold
+  and one payment per prize, so that each winner's prize is released (and
+  each prize nobody won refunded) on its own;
 - ``task:<id>``: a task batch, units x unit price.
 
 The client pays the price plus consumption tax (``fees.price_with_tax``)
@@ -21,16 +23,19 @@ retried as a whole on a PostgreSQL deadlock.
 import logging
 
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import User
 from tsunagu.audit.services import transition
 from tsunagu.errors import Conflict, NotFound, RuleViolation
+from tsunagu.notifications.kinds import Kind
+from tsunagu.notifications.services import notify
 from tsunagu.payments import funding, services
 from tsunagu.payments.fees import price_with_tax, release_breakdown
 from tsunagu.payments.ledger import ledger_transaction
-from tsunagu.payments.models import Hold, HoldState, Payment
+from tsunagu.payments.models import Hold, HoldState, Payment, PaymentStatus
 from tsunagu.work.access import access_contract_act_as_client, access_job_manage
 from tsunagu.work.models import (
     Competition,
@@ -56,8 +61,8 @@ def milestone_reference(milestone: Milestone) -> str:
     return f"milestone:{milestone.pk}"
 
 
-def competition_reference(competition: Competition) -> str:
-    return f"competition:{competition.pk}"
+def competition_prize_reference(competition: Competition, position: int) -> str:
+    return f"competition:{competition.pk}:prize:{position}"
 
 
 def withholding_applies(contract: Contract) -> bool:
@@ -113,6 +118,24 @@ def milestone_mark_funded(reference: str) -> None:
     transition(
         machine="milestone", obj=milestone, to=MilestoneStatus.FUNDED, by=None, reason="paid"
     )
+    milestone_notify(
+        milestone=milestone, recipient=milestone.contract.worker, kind=Kind.MILESTONE_FUNDED
+    )
+
+
+def milestone_notify(*, milestone: Milestone, recipient: User, kind: str) -> None:
+    """Tell ``recipient`` about ``milestone`` (a ``notifications`` kind), linking its contract."""
+    notify(
+        recipient=recipient,
+        kind=kind,
+        link=reverse("web:contract_detail", args=[milestone.contract_id]),
+        params={
+            "contract_id": milestone.contract_id,
+            "contract_title": milestone.contract.title,
+            "milestone_id": milestone.pk,
+            "milestone_title": milestone.title,
+        },
+    )
 
 
 @ledger_transaction
@@ -123,7 +146,11 @@ def milestone_approve(*, milestone: Milestone, by: User) -> Milestone:
     409 ``contract_not_active``, 409 ``milestone_not_funded``.
     """
     milestone = _milestone_locked(milestone, by=by)
-    return milestone_release(milestone=milestone, by=by)
+    milestone_release(milestone=milestone, by=by)
+    milestone_notify(
+        milestone=milestone, recipient=milestone.contract.worker, kind=Kind.DELIVERY_APPROVED
+    )
+    return milestone
 
 
 def milestone_release(*, milestone: Milestone, by: User | None, reason: str = "") -> Milestone:
@@ -134,10 +161,16 @@ def milestone_release(*, milestone: Milestone, by: User | None, reason: str = ""
     consumption tax and any withholding. ``by`` is None when the platform
     approves after the review window. Runs inside the caller's transaction;
     the ledger's dedupe key makes a second release of one milestone
-    impossible. Raises 409 ``milestone_not_funded``.
+    impossible. Raises 409 ``milestone_not_funded``, 409 ``dispute_open``
+    while a dispute over the milestone is open.
     """
     if milestone.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
         raise Conflict(_("Only a paid-for milestone can be approved."), code="milestone_not_funded")
+    if milestone.disputes.filter(status="open").exists():
+        raise Conflict(
+            _("This milestone is in dispute; an operator decides where its money goes."),
+            code="dispute_open",
+        )
 
     contract = milestone.contract
     breakdown = release_breakdown(
@@ -165,11 +198,11 @@ def milestone_release(*, milestone: Milestone, by: User | None, reason: str = ""
 def milestone_cancel(*, milestone: Milestone, by: User) -> Milestone:
     """Cancel a milestone not yet approved; a paid one is refunded in full.
 
-    For now only an operator may do this (after both sides agreed, or at the
-    end of a dispute). Locks the milestone, then the payment and the hold.
-    Raises 404 to anyone else, 409 ``milestone_not_cancellable``.
+    An operator's tool; the parties agree on a cancellation through a
+    contract change and a dispute ends with ``milestone_settle``. Locks the
+    milestone, then the payment and the hold. Raises 404 to anyone else,
+    409 ``milestone_not_cancellable``.
     """
-    # TODO(#4): let the parties agree on a cancellation and split a hold in a dispute.
     if not by.is_staff:
         raise NotFound(_("No such milestone."))
     milestone = (
@@ -183,6 +216,56 @@ def milestone_cancel(*, milestone: Milestone, by: User) -> Milestone:
     if milestone.status != MilestoneStatus.PENDING:
         funding.payment_refund(reference=milestone_reference(milestone))
     transition(machine="milestone", obj=milestone, to=MilestoneStatus.CANCELLED, by=by)
+    return milestone
+
+
+def milestone_settle(
+    *, milestone: Milestone, worker_share_yen: int, dedupe_key: str, by: User | None, reason: str
+) -> Milestone:
+    """Settle a paid milestone's hold between the two sides and close the milestone.
+
+    ``worker_share_yen`` is the worker's part of the price without tax. The
+    whole price is a release (the milestone is approved, the fee bands as
+    ``milestone_release``); nothing is a refund in full; anything between is
+    a split (``funding.payment_split``: the worker's part plus its tax,
+    charged the fee as a release would be, the rest back to the client) and
+    the milestone is cancelled. Runs in the caller's transaction with the
+    milestone locked (with its contract's organization and job category).
+    Raises 409 ``milestone_not_funded``, 422 ``invalid_split`` for a share
+    outside 0 to the price, and the ledger's refusals.
+    """
+    if milestone.status not in (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED):
+        raise Conflict(_("Only a paid-for milestone can be settled."), code="milestone_not_funded")
+    if not 0 <= worker_share_yen <= milestone.amount_yen:
+        raise RuleViolation(
+            _("The worker's part must be between nothing and the milestone's price."),
+            code="invalid_split",
+            field="worker_share_yen",
+        )
+
+    if worker_share_yen == milestone.amount_yen:
+        return milestone_release(milestone=milestone, by=by, reason=reason)
+    # TODO(#4): the worker's side of a split is not yet counted in the contract's
+    # cumulative amount for later fee bands (``_released_on_contract`` reads
+    # released holds only), nor shown in the worker's statement (which reads
+    # release entries); both need the split entry's worker part.
+    reference = milestone_reference(milestone)
+    if worker_share_yen == 0:
+        funding.payment_refund(reference=reference)
+    else:
+        contract = milestone.contract
+        funding.payment_split(
+            reference=reference,
+            worker_reference=f"user:{contract.worker_id}",
+            worker_share_yen=worker_share_yen,
+            dedupe_key=dedupe_key,
+            cumulative_before_yen=_released_on_contract(contract),
+            withholding=withholding_applies(contract),
+        )
+    transition(
+        machine="milestone", obj=milestone, to=MilestoneStatus.CANCELLED, by=by, reason=reason
+    )
+    logger.info("work: milestone %s settled, worker's share %d", milestone.pk, worker_share_yen)
     return milestone
 
 
@@ -217,11 +300,18 @@ def _released_on_contract(contract: Contract) -> int:
 
 
 @ledger_transaction
-def competition_fund(*, job: Job, by: User, method: str, card_token: str | None = None) -> Payment:
-    """The client pays the prize (plus consumption tax) before entries are judged.
+def competition_fund(
+    *, job: Job, by: User, method: str, card_token: str | None = None
+) -> list[Payment]:
+    """The client pays every prize (plus consumption tax) before entries are judged.
 
-    Raises 404 to anyone who does not manage the job, 409
-    ``already_awarded``, and the payment's refusals.
+    Each prize is its own payment into its own hold
+    (``competition:<id>:prize:<n>``, n from 1 to the number of winners), all
+    in this one transaction: a declined card or a refusal pays none. Locks
+    the competition, then each payment and hold. Raises 404 to anyone who
+    does not manage the job, 409 ``already_awarded``, 409
+    ``competition_closed`` once its prizes were refunded, and the payment's
+    refusals (409 ``payment_exists`` when a prize is already paid for).
     """
     competition = (
         Competition.objects.select_for_update(of=("self",)).select_related("job").get(job=job)
@@ -230,36 +320,45 @@ def competition_fund(*, job: Job, by: User, method: str, card_token: str | None 
         raise NotFound(_("No such job."))
     if competition.awarded_at is not None:
         raise Conflict(_("This competition was already awarded."), code="already_awarded")
-    if competition.winner_count != 1:
-        # TODO(#3): competitions with several winners need one hold per prize.
-        raise RuleViolation(
-            _("Paying in advance is available for single-winner competitions for now."),
-            code="several_winners_not_payable",
+    competition_check_not_refunded(competition)
+
+    amount = price_with_tax(price_yen=competition.prize_yen, on=timezone.localdate())
+    return [
+        funding.payment_start(
+            payer=by,
+            reference=competition_prize_reference(competition, position),
+            amount_yen=amount,
+            method=method,
+            may_use_invoice=competition.job.organization_id is not None,
+            card_token=card_token,
+        )
+        for position in range(1, competition.winner_count + 1)
+    ]
+
+
+def competition_check_not_refunded(competition: Competition) -> None:
+    """Raise 409 ``competition_closed`` when the competition's prizes went back to the client."""
+    prefix = f"competition:{competition.pk}:prize:"
+    if Payment.objects.filter(reference__startswith=prefix, status=PaymentStatus.REFUNDED).exists():
+        raise Conflict(
+            _("This competition was closed without a winner."), code="competition_closed"
         )
 
-    prize_pool = competition.prize_yen * competition.winner_count
-    return funding.payment_start(
-        payer=by,
-        reference=competition_reference(competition),
-        amount_yen=price_with_tax(price_yen=prize_pool, on=timezone.localdate()),
-        method=method,
-        may_use_invoice=competition.job.organization_id is not None,
-        card_token=card_token,
-    )
 
-
-def competition_prize_release(*, competition: Competition, winner: CompetitionEntry) -> bool:
-    """Release a funded prize to the (single) winner; False when nothing was funded.
+def competition_prize_release(
+    *, competition: Competition, winner: CompetitionEntry, position: int
+) -> bool:
+    """Release the ``position``-th prize to ``winner``; False when it was not funded.
 
     Called by ``competition_award`` inside its transaction, with the
-    competition row locked.
+    competition row locked. Each prize is charged the fee on its own.
     """
-    reference = competition_reference(competition)
+    reference = competition_prize_reference(competition, position)
     if not Hold.objects.filter(reference=reference, state=HoldState.FUNDED).exists():
         return False
 
     breakdown = release_breakdown(
-        price_yen=competition.prize_yen * competition.winner_count,
+        price_yen=competition.prize_yen,
         cumulative_before_yen=0,
         is_task=False,
         withholding=False,  # TODO(#3): withholding on prizes paid by organizations
@@ -272,3 +371,18 @@ def competition_prize_release(*, competition: Competition, winner: CompetitionEn
         dedupe_key=f"release:{reference}",
     )
     return True
+
+
+def competition_prizes_refund(*, competition: Competition, first_position: int = 1) -> int:
+    """Refund every funded prize from ``first_position`` on; returns how many.
+
+    The prizes nobody won go back to the client, the way they were paid.
+    Runs in the caller's transaction with the competition row locked.
+    """
+    refunded = 0
+    for position in range(first_position, competition.winner_count + 1):
+        reference = competition_prize_reference(competition, position)
+        if Hold.objects.filter(reference=reference, state=HoldState.FUNDED).exists():
+            funding.payment_refund(reference=reference)
+            refunded += 1
+    return refunded

@@ -8,16 +8,22 @@ anything that changes who works on it, so two acceptances cannot overfill.
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import Membership, Organization, User, WorkerProfile
 from tsunagu.audit.services import transition, transitions_bulk_record
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
+from tsunagu.notifications.kinds import Kind
+from tsunagu.notifications.services import notify
+from tsunagu.payments.ledger import ledger_transaction
+from tsunagu.payments.models import Hold, HoldState
 from tsunagu.skills.models import Category, Evidence, Skill, WorkerSkill
 from tsunagu.work import escrow
 from tsunagu.work.access import (
@@ -265,6 +271,7 @@ def job_close(*, job: Job, by: User) -> Job:
 
 
 def _close(job: Job, *, by: User | None) -> None:
+    # TODO(#4): the proposals declined here in bulk notify nobody (proposal_decline does).
     job.closed_at = timezone.now()
     transition(machine="job", obj=job, to=JobStatus.CLOSED, by=by, also_update=("closed_at",))
     job.proposals.filter(status=ProposalStatus.SUBMITTED).update(
@@ -355,6 +362,12 @@ def proposal_submit(
         )
         for position, m in enumerate(plan, start=1)
     )
+    notify(
+        recipient=job.client,
+        kind=Kind.PROPOSAL_RECEIVED,
+        link=reverse("web:job_detail", args=[job.pk]),
+        params={"job_id": job.pk, "job_title": job.title},
+    )
     return proposal
 
 
@@ -382,6 +395,12 @@ def proposal_decline(*, proposal: Proposal, by: User) -> Proposal:
     proposal.status = ProposalStatus.DECLINED
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decided_at"])
+    notify(
+        recipient=proposal.worker,
+        kind=Kind.PROPOSAL_DECLINED,
+        link=reverse("web:job_detail", args=[job.pk]),
+        params={"job_id": job.pk, "job_title": job.title},
+    )
     return proposal
 
 
@@ -454,7 +473,7 @@ def proposal_accept(*, proposal: Proposal, by: User, payment_due_days: int = 30)
         MilestonePlan(title=m.title, amount_yen=m.amount_yen, due_date=m.due_date)
         for m in proposal.milestones.all()
     ]
-    return _contract_create(
+    contract = _contract_create(
         job=job,
         worker=proposal.worker,
         price_yen=proposal.price_yen,
@@ -462,6 +481,13 @@ def proposal_accept(*, proposal: Proposal, by: User, payment_due_days: int = 30)
         proposal=proposal,
         payment_due_days=payment_due_days,
     )
+    notify(
+        recipient=proposal.worker,
+        kind=Kind.PROPOSAL_ACCEPTED,
+        link=reverse("web:contract_detail", args=[contract.pk]),
+        params={"job_id": job.pk, "job_title": job.title, "contract_id": contract.pk},
+    )
+    return contract
 
 
 def _check_payment_terms(payment_due_days: int) -> None:
@@ -511,13 +537,22 @@ def invitation_send(
     if Invitation.objects.filter(job=job, worker=worker).exists():
         raise Conflict(_("This worker is already invited."), code="duplicate_invitation")
 
-    return Invitation.objects.create(
+    invitation = Invitation.objects.create(
         job=job,
         worker=worker,
         kind=kind,
         message=message.strip(),
         offer_price_yen=offer_price_yen if kind == InvitationKind.DIRECT_OFFER else None,
     )
+    notify(
+        recipient=worker,
+        kind=Kind.DIRECT_OFFER_RECEIVED
+        if kind == InvitationKind.DIRECT_OFFER
+        else Kind.SCOUT_RECEIVED,
+        link=reverse("web:invitations"),
+        params={"job_id": job.pk, "job_title": job.title, "invitation_id": invitation.pk},
+    )
+    return invitation
 
 
 @transaction.atomic
@@ -538,13 +573,20 @@ def invitation_respond(*, invitation: Invitation, by: User, accept: bool) -> Con
     if not accept or invitation.kind != InvitationKind.DIRECT_OFFER:
         return None
     price = invitation.offer_price_yen or 0
-    return _contract_create(
+    contract = _contract_create(
         job=job,
         worker=by,
         price_yen=price,
         milestones=[MilestonePlan(title=job.title[:120], amount_yen=price)],
         invitation=invitation,
     )
+    notify(
+        recipient=job.client,
+        kind=Kind.DIRECT_OFFER_ACCEPTED,
+        link=reverse("web:contract_detail", args=[contract.pk]),
+        params={"job_id": job.pk, "job_title": job.title, "contract_id": contract.pk},
+    )
+    return contract
 
 
 # --- tasks and competitions -----------------------------------------------
@@ -597,7 +639,13 @@ def competition_enter(
 def competition_award(*, job: Job, by: User, winners: list[CompetitionEntry]) -> Competition:
     """Name the winners; every other entry is not selected; the job completes.
 
-    A prize paid in advance is released to the winner in the same transaction.
+    ``winners`` are in prize order: prizes paid in advance are released, the
+    first to the first winner and so on, and the prizes left over (fewer
+    winners than prizes) go back to the client, in the same transaction.
+    Locks the job, then the competition, then each prize's payment and
+    hold. Refusals: 404 to anyone who does not manage the job, 409
+    ``already_awarded``, 409 ``competition_closed`` once the prizes were
+    refunded, ``invalid_winners``, 422 ``too_many_winners``.
     """
     job = _lock_job(job)
     if not access_job_manage(by, job):
@@ -605,9 +653,12 @@ def competition_award(*, job: Job, by: User, winners: list[CompetitionEntry]) ->
     competition = Competition.objects.select_for_update().get(job=job)
     if competition.awarded_at is not None:
         raise Conflict(_("This competition was already awarded."), code="already_awarded")
-    winner_ids = {entry.pk for entry in winners}
+    escrow.competition_check_not_refunded(competition)
+    ordered_ids = list(dict.fromkeys(entry.pk for entry in winners))
+    winner_ids = set(ordered_ids)
     valid = competition.entries.filter(pk__in=winner_ids, status__in=["submitted", "shortlisted"])
-    if not winner_ids or valid.count() != len(winner_ids):
+    entries = valid.in_bulk()
+    if not winner_ids or len(entries) != len(winner_ids):
         raise DomainError(_("Choose winners among the entries."), code="invalid_winners")
     if len(winner_ids) > competition.winner_count:
         raise RuleViolation(
@@ -619,14 +670,132 @@ def competition_award(*, job: Job, by: User, winners: list[CompetitionEntry]) ->
     _entries_decide(competition, winner_ids=winner_ids, by=by)
     competition.awarded_at = now
     competition.save(update_fields=["awarded_at"])
-    if len(winners) == 1:
-        escrow.competition_prize_release(competition=competition, winner=winners[0])
+    for position, entry_id in enumerate(ordered_ids, start=1):
+        escrow.competition_prize_release(
+            competition=competition, winner=entries[entry_id], position=position
+        )
+    escrow.competition_prizes_refund(competition=competition, first_position=len(ordered_ids) + 1)
     job.closed_at = now
     transition(machine="job", obj=job, to=JobStatus.COMPLETED, by=by, also_update=("closed_at",))
     return competition
 
 
-def _entries_decide(competition: Competition, *, winner_ids: set[int], by: User) -> None:
+@transaction.atomic
+def competition_shortlist(
+    *, job: Job, by: User, entries: list[CompetitionEntry]
+) -> list[CompetitionEntry]:
+    """The client shortlists entries before naming the winners.
+
+    Entries already shortlisted stay so; the others must be submitted
+    entries of this competition. Locks the job, then the competition.
+    Refusals: 404 to anyone who does not manage the job, 409
+    ``already_awarded``, ``invalid_entries``.
+    """
+    job = _lock_job(job)
+    if not access_job_manage(by, job):
+        raise NotFound(_("No such job."))
+    competition = Competition.objects.select_for_update().get(job=job)
+    if competition.awarded_at is not None:
+        raise Conflict(_("This competition was already awarded."), code="already_awarded")
+    wanted = {entry.pk for entry in entries}
+    live = competition.entries.filter(
+        pk__in=wanted, status__in=[EntryStatus.SUBMITTED, EntryStatus.SHORTLISTED]
+    )
+    if not wanted or live.count() != len(wanted):
+        raise DomainError(
+            _("Choose entries of this competition to shortlist."), code="invalid_entries"
+        )
+
+    ids = list(live.filter(status=EntryStatus.SUBMITTED).values_list("pk", flat=True))
+    competition.entries.filter(pk__in=ids).update(status=EntryStatus.SHORTLISTED)
+    transitions_bulk_record(
+        machine="entry",
+        object_ids=ids,
+        from_state=EntryStatus.SUBMITTED,
+        to=EntryStatus.SHORTLISTED,
+        by=by,
+    )
+    return list(competition.entries.filter(pk__in=wanted).order_by("pk"))
+
+
+def competition_award_days() -> int:
+    """Days after the deadline for naming winners before the sweep closes a competition."""
+    return int(getattr(settings, "TSUNAGU_COMPETITION_AWARD_DAYS", 14))
+
+
+@ledger_transaction
+def competition_close_unawarded(
+    *, job: Job, by: User | None, now: datetime | None = None
+) -> Competition:
+    """Close a competition without winners: every prize paid goes back to the client.
+
+    The client may do it once the deadline has passed or while no entry is
+    live; the sweep (``by`` None) once ``competition_award_days`` have passed
+    since the deadline. An open job is closed and its entries are not
+    selected. Locks the job, then the competition, then each prize's payment
+    and hold. Refusals: 404 to anyone who does not manage the job, 409
+    ``already_awarded``, 409 ``competition_still_open``.
+    """
+    now = now or timezone.now()
+    job = _lock_job(job)
+    if by is not None and not access_job_manage(by, job):
+        raise NotFound(_("No such job."))
+    competition = Competition.objects.select_for_update().get(job=job)
+    if competition.awarded_at is not None:
+        raise Conflict(_("This competition was already awarded."), code="already_awarded")
+    live = competition.entries.filter(status__in=[EntryStatus.SUBMITTED, EntryStatus.SHORTLISTED])
+    if by is None:
+        may_close = job.deadline + timedelta(days=competition_award_days()) <= now
+    else:
+        may_close = job.deadline <= now or not live.exists()
+    if not may_close:
+        raise Conflict(
+            _("Entries are still open; close the competition after its deadline."),
+            code="competition_still_open",
+        )
+
+    escrow.competition_prizes_refund(competition=competition)
+    _entries_decide(competition, winner_ids=set(), by=by)
+    if job.status == JobStatus.OPEN:
+        _close(job, by=by)
+    logger.info("work: competition %s closed without winners", competition.pk)
+    return competition
+
+
+def competitions_close_unawarded_due(*, now: datetime | None = None) -> int:
+    """Close every competition whose time to name winners has run out; returns how many.
+
+    The candidates are open competitions past their deadline plus
+    ``competition_award_days`` and closed ones still holding a paid prize.
+    Each is closed in its own transaction; one refusal does not stop the
+    others (a competition awarded meanwhile is left alone).
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=competition_award_days())
+    funded = {
+        int(reference.split(":")[1])
+        for reference in Hold.objects.filter(
+            reference__startswith="competition:", state=HoldState.FUNDED
+        ).values_list("reference", flat=True)
+    }
+    due = Competition.objects.filter(
+        Q(job__status=JobStatus.OPEN) | Q(pk__in=funded),
+        awarded_at__isnull=True,
+        job__deadline__lte=cutoff,
+        job__status__in=[JobStatus.OPEN, JobStatus.CLOSED],
+    ).select_related("job")
+    closed = 0
+    for competition in due.order_by("pk"):
+        try:
+            competition_close_unawarded(job=competition.job, by=None, now=now)
+        except DomainError as error:
+            logger.error("work: competition %s not closed: %s", competition.pk, error.code)
+            continue
+        closed += 1
+    return closed
+
+
+def _entries_decide(competition: Competition, *, winner_ids: set[int], by: User | None) -> None:
     """Winners won; every other live entry was not selected; each step recorded."""
     for status in (EntryStatus.SUBMITTED, EntryStatus.SHORTLISTED):
         live = competition.entries.filter(status=status)
@@ -651,7 +820,8 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
     paid for are cancelled, since no money stands behind them. The worker's
     history counts the contract and what was released; each of the job's
     skills the worker holds gains a proven contract. Locks the contract,
-    then each paid milestone and its hold.
+    then each paid milestone and its hold. Raises 409 ``dispute_open``
+    while a milestone is in dispute.
     """
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if not access_contract_act_as_client(by, contract):
@@ -665,6 +835,7 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
         .select_related("contract__organization", "contract__job__category")
         .filter(status__in=[MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED])
     )
+    # TODO(#4): tell the worker the contract is complete and asks for a review.
     for milestone in paid:
         escrow.milestone_release(milestone=milestone, by=by, reason="contract completed")
     unpaid = list(
@@ -682,6 +853,17 @@ def contract_complete(*, contract: Contract, by: User) -> Contract:
         reason="contract completed without payment",
     )
 
+    return contract_finish(contract=contract, by=by, now=now)
+
+
+def contract_finish(*, contract: Contract, by: User | None, now: datetime) -> Contract:
+    """Mark ``contract`` (locked by the caller, no money left held) completed.
+
+    The worker's history counts the contract and what was approved on it;
+    each of the job's skills the worker holds gains a proven contract. Runs
+    in the caller's transaction (``contract_complete``, an accepted early
+    end).
+    """
     contract.completed_at = now
     transition(
         machine="contract",

@@ -394,12 +394,16 @@ def _release_line(entry: JournalEntry, item: _Item) -> ReleaseLine:
 
 
 def _items(references: Sequence[str]) -> dict[str, _Item]:
-    """What each ``milestone:<id>`` and ``competition:<id>`` reference names."""
+    """What each ``milestone:<id>`` and ``competition:<id>:prize:<n>`` reference names."""
     ids: dict[str, list[int]] = defaultdict(list)
+    prizes: dict[int, list[str]] = defaultdict(list)
     for reference in references:
-        kind, _sep, pk = reference.partition(":")
+        kind, _sep, rest = reference.partition(":")
+        pk = rest.split(":", 1)[0]
         if pk.isdigit():
             ids[kind].append(int(pk))
+            if kind == "competition":
+                prizes[int(pk)].append(reference)
 
     items: dict[str, _Item] = {}
     milestones = Milestone.objects.filter(pk__in=ids["milestone"]).select_related(
@@ -420,15 +424,16 @@ def _items(references: Sequence[str]) -> dict[str, _Item]:
     for competition in Competition.objects.filter(pk__in=ids["competition"]).select_related(
         "job__client"
     ):
-        items[f"competition:{competition.pk}"] = _Item(
-            title=competition.job.title,
-            contract_title=competition.job.title,
-            price_yen=competition.prize_yen * competition.winner_count,
-            client_id=competition.job.client_id,
-            client_name=competition.job.client.display_name,
-            worker_id=None,
-            worker_invoice_number="",
-        )
+        for reference in prizes[competition.pk]:
+            items[reference] = _Item(
+                title=competition.job.title,
+                contract_title=competition.job.title,
+                price_yen=competition.prize_yen,
+                client_id=competition.job.client_id,
+                client_name=competition.job.client.display_name,
+                worker_id=None,
+                worker_invoice_number="",
+            )
     return items
 
 
