@@ -4,7 +4,13 @@ import pytest
 from django.contrib.auth.hashers import identify_hasher
 from django.core import mail
 
-from tests.factories import ContractFactory, OrganizationFactory, WorkerFactory, WorkerSkillFactory
+from tests.factories import (
+    ContractFactory,
+    JobFactory,
+    OrganizationFactory,
+    WorkerFactory,
+    WorkerSkillFactory,
+)
 from tsunagu.accounts import services
 from tsunagu.accounts.models import Membership, User, WorkerProfile
 from tsunagu.errors import Conflict, DomainError, PermissionDenied, RuleViolation
@@ -146,6 +152,23 @@ def test_closing_an_account_keeps_contracts_but_removes_the_person():
     assert not worker.has_usable_password()
     assert worker.skills.count() == 0
     assert worker.worker_profile.bio == ""
+
+
+def test_closing_a_clients_account_cancels_their_open_jobs_on_the_record():
+    from tsunagu.audit.models import AuditEvent
+
+    job = JobFactory()
+
+    services.account_close(user=job.client)
+
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    event = AuditEvent.objects.get(machine="job", object_id=job.pk)
+    assert (event.from_state, event.to_state, event.reason) == (
+        "open",
+        "cancelled",
+        "account closed",
+    )
 
 
 def test_an_account_with_an_active_contract_cannot_be_closed():

@@ -35,6 +35,7 @@ from tsunagu.accounts.models import (
     WorkerProfile,
 )
 from tsunagu.accounts.prefectures import Prefecture
+from tsunagu.audit.services import transitions_bulk_record
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 
 logger = logging.getLogger(__name__)
@@ -202,7 +203,16 @@ def account_close(*, user: User) -> None:
         headline="", bio="", prefecture="", languages=[], is_public=False
     )
     PortfolioItem.objects.filter(profile__user=user).delete()
-    user.jobs_posted.filter(status="open").update(status="cancelled", closed_at=timezone.now())
+    open_jobs = list(user.jobs_posted.filter(status="open").values_list("pk", flat=True))
+    user.jobs_posted.filter(pk__in=open_jobs).update(status="cancelled", closed_at=timezone.now())
+    transitions_bulk_record(
+        machine="job",
+        object_ids=open_jobs,
+        from_state="open",
+        to="cancelled",
+        by=user,
+        reason="account closed",
+    )
     logger.info("account closed", extra={"user_id": user.pk})
 
 
