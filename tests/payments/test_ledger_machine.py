@@ -5,7 +5,8 @@ example starts from an empty ledger. After every step the invariants are
 checked against the database directly (not through ``ledger_check``, which
 is also asserted to agree): each entry sums to zero, the whole ledger sums to
 zero, cached balances equal their postings, no forbidden negative balance,
-each hold settled at most once and in the state the model expects.
+each hold settled at most once and in the state the model expects, and a
+hold paid out in parts never gives out more than it was funded with.
 """
 
 from collections import Counter, defaultdict
@@ -31,6 +32,7 @@ from tsunagu.payments.models import (
     SETTLING_KINDS,
     Account,
     AccountKind,
+    EntryKind,
     Hold,
     HoldState,
     JournalEntry,
@@ -53,6 +55,13 @@ class ModelHold:
     source: str
     state: str = HoldState.FUNDED
     charged_back: int = 0
+    in_parts: bool = False  # a task batch's hold, paid out in parts and closed
+    released: int = 0
+
+    @property
+    def left(self) -> int:
+        """What a part may still take: the rest, less what was charged back."""
+        return self.amount - self.released - self.charged_back
 
 
 @dataclass
@@ -84,30 +93,48 @@ class LedgerMachine(RuleBasedStateMachine):
         self.keys += 1
         return f"{what}:{self.keys}"
 
-    def refs(self, *, state: str | None = None, refundable: bool = False) -> list[str]:
+    def refs(
+        self, *, state: str | None = None, refundable: bool = False, whole: bool = False
+    ) -> list[str]:
+        """Holds in ``state``; ``refundable``: never charged back; ``whole``: not in parts."""
         return sorted(
             ref
             for ref, hold in self.holds.items()
-            if (state is None or hold.state == state) and not (refundable and hold.charged_back)
+            if (state is None or hold.state == state)
+            and not (refundable and hold.charged_back)
+            and not (whole and hold.in_parts)
+        )
+
+    def part_refs(self) -> list[str]:
+        return sorted(
+            ref
+            for ref, hold in self.holds.items()
+            if hold.in_parts and hold.state == HoldState.FUNDED
         )
 
     # --- rules ---------------------------------------------------------------
 
     # A few open holds at a time, so the steps go to settling them.
-    @precondition(lambda self: len(self.refs(state=HoldState.FUNDED)) < 3)
-    @rule(price=st.integers(min_value=1, max_value=400_000), source=st.sampled_from(SOURCES))
-    def fund(self, price, source):
+    # Every third hold or so is a task batch's, paid out in parts.
+    @precondition(lambda self: len(self.refs(state=HoldState.FUNDED)) < 4)
+    @rule(
+        price=st.integers(min_value=1, max_value=400_000),
+        source=st.sampled_from(SOURCES),
+        in_parts=st.sampled_from([False, False, True]),
+    )
+    def fund(self, price, source, in_parts):
         FIRED["fund"] += 1
-        ref, key = f"milestone:{len(self.holds) + 1}", self.key("fund")
+        prefix = "task" if in_parts else "milestone"
+        ref, key = f"{prefix}:{len(self.holds) + 1}", self.key("fund")
         amount = price_with_tax(price_yen=price, on=ON)
 
         entry = services.hold_fund(reference=ref, amount_yen=amount, source=source, dedupe_key=key)
         again = services.hold_fund(reference=ref, amount_yen=amount, source=source, dedupe_key=key)
 
         assert again.pk == entry.pk
-        self.holds[ref] = ModelHold(price=price, amount=amount, source=source)
+        self.holds[ref] = ModelHold(price=price, amount=amount, source=source, in_parts=in_parts)
 
-    @precondition(lambda self: self.refs(state=HoldState.FUNDED))
+    @precondition(lambda self: self.refs(state=HoldState.FUNDED, whole=True))
     @rule(
         data=st.data(),
         worker=st.sampled_from(WORKERS),
@@ -117,7 +144,7 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     def release(self, data, worker, before, is_task, withholding):
         FIRED["release"] += 1
-        ref = data.draw(st.sampled_from(self.refs(state=HoldState.FUNDED)))
+        ref = data.draw(st.sampled_from(self.refs(state=HoldState.FUNDED, whole=True)))
         hold, key = self.holds[ref], self.key("release")
         breakdown = release_breakdown(
             price_yen=hold.price,
@@ -138,11 +165,13 @@ class LedgerMachine(RuleBasedStateMachine):
         hold.state = HoldState.RELEASED
         self.balance[worker] += breakdown.worker_net
 
-    @precondition(lambda self: self.refs(state=HoldState.FUNDED, refundable=True))
+    @precondition(lambda self: self.refs(state=HoldState.FUNDED, refundable=True, whole=True))
     @rule(data=st.data())
     def refund(self, data):
         FIRED["refund"] += 1
-        ref = data.draw(st.sampled_from(self.refs(state=HoldState.FUNDED, refundable=True)))
+        ref = data.draw(
+            st.sampled_from(self.refs(state=HoldState.FUNDED, refundable=True, whole=True))
+        )
         key = self.key("refund")
 
         entry = services.hold_refund(reference=ref, dedupe_key=key)
@@ -153,7 +182,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @precondition(
         lambda self: any(
-            self.holds[ref].price >= 2 for ref in self.refs(state=HoldState.FUNDED, refundable=True)
+            self.holds[ref].price >= 2
+            for ref in self.refs(state=HoldState.FUNDED, refundable=True, whole=True)
         )
     )
     @rule(data=st.data(), worker=st.sampled_from(WORKERS), withholding=st.booleans())
@@ -161,7 +191,7 @@ class LedgerMachine(RuleBasedStateMachine):
         FIRED["split"] += 1
         candidates = [
             ref
-            for ref in self.refs(state=HoldState.FUNDED, refundable=True)
+            for ref in self.refs(state=HoldState.FUNDED, refundable=True, whole=True)
             if self.holds[ref].price >= 2
         ]
         ref = data.draw(st.sampled_from(candidates))
@@ -248,7 +278,12 @@ class LedgerMachine(RuleBasedStateMachine):
         settled = [r for r in open_ if self.holds[r].state != HoldState.FUNDED]
         ref = data.draw(st.sampled_from(settled if settled and on_funded else open_))
         hold, key = self.holds[ref], self.key("chargeback")
-        remaining = hold.amount - hold.charged_back
+        remaining = hold.left
+        if remaining == 0:  # everything was paid out in parts: nothing left to take
+            with pytest.raises(RuleViolation) as refused:
+                services.chargeback_record(reference=ref, amount_yen=1, dedupe_key=key)
+            assert refused.value.code == "chargeback_exceeds_funding"
+            return
         amount = data.draw(st.integers(min_value=1, max_value=remaining), label="amount")
 
         entry = services.chargeback_record(reference=ref, amount_yen=amount, dedupe_key=key)
@@ -257,8 +292,65 @@ class LedgerMachine(RuleBasedStateMachine):
         assert again.pk == entry.pk
         hold.charged_back += amount
 
+    # A task batch's hold: one part per approved answer. Now and then a part
+    # larger than what is left (refused), now and then exactly what is left
+    # (the part closes the hold).
+    @precondition(lambda self: self.part_refs())
+    @rule(
+        data=st.data(),
+        worker=st.sampled_from(WORKERS),
+        size=st.sampled_from(["some", "some", "some", "rest", "too_much"]),
+        withholding=st.booleans(),
+    )
+    def release_part(self, data, worker, size, withholding):
+        FIRED["release_part"] += 1
+        ref = data.draw(st.sampled_from(self.part_refs()))
+        hold, key = self.holds[ref], self.key("part")
+        price = _part_price(data, left=hold.left, size=size)
+        breakdown = release_breakdown(
+            price_yen=price, cumulative_before_yen=0, is_task=True, withholding=withholding, on=ON
+        )
+
+        if breakdown.gross_with_tax > hold.left:
+            with pytest.raises(RuleViolation) as refused:
+                services.hold_release_part(
+                    reference=ref, worker_reference=worker, breakdown=breakdown, dedupe_key=key
+                )
+            assert refused.value.code == "part_exceeds_hold"
+            return
+        entry = services.hold_release_part(
+            reference=ref, worker_reference=worker, breakdown=breakdown, dedupe_key=key
+        )
+        again = services.hold_release_part(
+            reference=ref, worker_reference=worker, breakdown=breakdown, dedupe_key=key
+        )
+
+        assert again.pk == entry.pk
+        hold.released += breakdown.gross_with_tax
+        if hold.released == hold.amount:
+            hold.state = HoldState.CLOSED
+        self.balance[worker] += breakdown.worker_net
+
+    # Closing: the rest back to the client (a refund when no part was paid).
+    # Mostly task holds, which only this rule settles (but for their last part).
+    @precondition(lambda self: self.refs(state=HoldState.FUNDED, refundable=True))
+    @rule(data=st.data(), prefer_parts=st.integers(min_value=0, max_value=3))
+    def close(self, data, prefer_parts):
+        FIRED["close"] += 1
+        candidates = self.refs(state=HoldState.FUNDED, refundable=True)
+        with_parts = [ref for ref in candidates if self.holds[ref].in_parts]
+        ref = data.draw(st.sampled_from(with_parts if with_parts and prefer_parts else candidates))
+        hold, key = self.holds[ref], self.key("close")
+
+        entry = services.hold_close(reference=ref, dedupe_key=key)
+        again = services.hold_close(reference=ref, dedupe_key=key)
+
+        assert again.pk == entry.pk
+        assert entry.kind == (EntryKind.CLOSE if hold.released else EntryKind.REFUND)
+        hold.state = HoldState.CLOSED if hold.released else HoldState.REFUNDED
+
     @precondition(lambda self: any(h.state != HoldState.FUNDED for h in self.holds.values()))
-    @rule(data=st.data(), how=st.sampled_from(["release", "refund", "split"]))
+    @rule(data=st.data(), how=st.sampled_from(["release", "refund", "split", "part", "close"]))
     def settle_again(self, data, how):
         FIRED["settle_again"] += 1
         ref = data.draw(
@@ -280,6 +372,15 @@ class LedgerMachine(RuleBasedStateMachine):
                 )
             elif how == "refund":
                 services.hold_refund(reference=ref, dedupe_key=key)
+            elif how == "part":
+                breakdown = release_breakdown(
+                    price_yen=1, cumulative_before_yen=0, is_task=True, withholding=False, on=ON
+                )
+                services.hold_release_part(
+                    reference=ref, worker_reference="user:1", breakdown=breakdown, dedupe_key=key
+                )
+            elif how == "close":
+                services.hold_close(reference=ref, dedupe_key=key)
             else:
                 services.hold_split(
                     reference=ref, worker_reference="user:1", worker_share_yen=1, dedupe_key=key
@@ -328,7 +429,32 @@ class LedgerMachine(RuleBasedStateMachine):
         states = dict(Hold.objects.values_list("reference", "state"))
         assert states == {ref: hold.state for ref, hold in self.holds.items()}
         for ref, state in states.items():
-            assert settlements[ref] == (0 if state == HoldState.FUNDED else 1)
+            emptied_by_parts = state == HoldState.CLOSED and self.holds[ref].left == 0
+            expected = 0 if state == HoldState.FUNDED or emptied_by_parts else 1
+            assert settlements[ref] == expected, (ref, state)
+
+    @invariant()
+    def parts_never_exceed_the_hold(self):
+        parts: defaultdict[str, int] = defaultdict(int)
+        for reference, amount in Posting.objects.filter(
+            entry__kind=EntryKind.RELEASE_PART, account__kind=AccountKind.HOLD
+        ).values_list("entry__reference", "amount"):
+            parts[reference] -= amount
+        held = dict(
+            Account.objects.filter(kind=AccountKind.HOLD).values_list("reference", "balance")
+        )
+
+        for ref, released, charged_back, amount in Hold.objects.values_list(
+            "reference", "released_yen", "charged_back_yen", "amount_yen"
+        ):
+            model = self.holds[ref]
+            # what the parts took is what the hold says and what the model paid
+            assert parts[ref] == released == model.released, ref
+            # never more than the funding, less what the provider took back
+            assert released + charged_back <= amount, ref
+            # a funded hold keeps the rest; a settled one keeps nothing
+            rest = amount - released if model.state == HoldState.FUNDED else 0
+            assert held.get(ref, 0) == rest, ref
 
 
 @pytest.mark.django_db
@@ -358,7 +484,24 @@ def test_the_ledger_keeps_its_invariants_under_any_sequence_of_operations():
         "payout_failed",
         "chargeback",
         "settle_again",
+        "release_part",
+        "close",
     }
     print("rule firings:", dict(sorted(FIRED.items())))  # noqa: T201 - shown with -s
     assert set(FIRED) == rules
     assert min(FIRED.values()) >= MIN_FIRINGS, dict(FIRED)
+
+
+def _part_price(data, *, left: int, size: str) -> int:
+    """A price whose part (with tax) fits in ``left``, is exactly ``left``, or is too much."""
+    fits = max(1, left * 10 // 11)
+    while fits > 1 and price_with_tax(price_yen=fits, on=ON) > left:
+        fits -= 1
+    if size == "too_much":
+        return data.draw(st.integers(min_value=left + 1, max_value=left + 1_000), label="price")
+    if size == "rest":
+        # the price whose part is all that is left, when there is one
+        exact = [p for p in (fits, fits + 1) if price_with_tax(price_yen=p, on=ON) == left]
+        if exact:
+            return exact[0]
+    return data.draw(st.integers(min_value=1, max_value=max(1, fits // 3)), label="price")

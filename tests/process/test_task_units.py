@@ -23,6 +23,7 @@ from tsunagu.process.models import TaskAnswer, TaskAnswerStatus, TaskUnit
 from tsunagu.process.sweep import sweep_run
 from tsunagu.process.task_units import UnitSpec
 from tsunagu.skills.models import Evidence, WorkerSkill
+from tsunagu.work import escrow
 from tsunagu.work import services as work_services
 from tsunagu.work.models import JobSkill, JobStatus, TaskParticipation
 
@@ -64,9 +65,16 @@ def database_state():
     )
 
 
+def funded_batch(**fields):
+    """A task batch the client has paid for by card, so workers may claim."""
+    batch = TaskBatchFactory(**fields)
+    escrow.task_batch_fund(job=batch.job, by=batch.job.client, method="card", card_token="tok")
+    return batch
+
+
 @pytest.fixture
 def batch(db):
-    return TaskBatchFactory(unit_count=20, unit_price_yen=50, per_worker_cap=5)
+    return funded_batch(unit_count=20, unit_price_yen=50, per_worker_cap=5)
 
 
 # --- adding units -----------------------------------------------------------
@@ -221,6 +229,23 @@ def test_a_closed_batch_takes_no_claims(batch):
         task_units.task_unit_claim(batch=batch, worker=worker)
 
     assert (refused.value.code, refused.value.status) == ("batch_closed", 409)
+    assert database_state() == before
+
+
+@pytest.mark.django_db
+def test_an_unpaid_batch_takes_no_claims():
+    # given: a batch with units and a worker, not paid for
+    batch = TaskBatchFactory(unit_count=5, per_worker_cap=5)
+    add_units(batch, 1)
+    worker = joined(batch)
+    before = database_state()
+
+    # when
+    with pytest.raises(DomainError) as refused:
+        task_units.task_unit_claim(batch=batch, worker=worker)
+
+    # then
+    assert (refused.value.code, refused.value.status) == ("batch_not_funded", 409)
     assert database_state() == before
 
 
@@ -429,7 +454,7 @@ def run_together(*calls):
 )
 def test_two_workers_claiming_the_last_place_get_it_once(taxonomy):
     # given: one unit with one place, two joined workers
-    batch = TaskBatchFactory(unit_count=5, per_worker_cap=5)
+    batch = funded_batch(unit_count=5, per_worker_cap=5)
     (unit,) = add_units(batch, 1)
     ann, ben = joined(batch), joined(batch)
 
@@ -452,7 +477,7 @@ def test_two_workers_claiming_the_last_place_get_it_once(taxonomy):
 )
 def test_two_sweeps_approve_each_answer_once(taxonomy):
     # given: answers of three workers past their review window
-    batch = TaskBatchFactory(unit_count=12, per_worker_cap=4)
+    batch = funded_batch(unit_count=12, per_worker_cap=4)
     add_units(batch, 12)
     workers = [joined(batch) for _ in range(3)]
     for worker in workers:
@@ -479,7 +504,7 @@ def test_two_sweeps_approve_each_answer_once(taxonomy):
 @pytest.mark.django_db
 def test_a_batch_end_to_end_gives_consensus_scores_and_tested_skills():
     # given: 30 units (10 gold) each answered by 3 of 4 qualified workers
-    batch = TaskBatchFactory(
+    batch = funded_batch(
         unit_count=90,
         per_worker_cap=30,
         qualification_skill=skill("excel-vba"),

@@ -22,10 +22,18 @@ from tests.factories import (
 from tsunagu.accounts.models import User
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
 from tsunagu.payments import funding
-from tsunagu.payments.models import AccountKind, Payment, PaymentMethod, PaymentStatus
+from tsunagu.payments.models import (
+    AccountKind,
+    EntryKind,
+    JournalEntry,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
 from tsunagu.payments.selectors import account_balance, ledger_check, platform_balance
 from tsunagu.work import escrow, services
 from tsunagu.work.models import CompetitionEntry, EntryStatus, MilestoneStatus
+from tsunagu.work.statements import client_receipts, payment_report
 
 pytestmark = pytest.mark.django_db
 
@@ -262,11 +270,39 @@ def test_an_organization_that_withholds_pays_a_writer_net_of_withholding():
 
     pay_and_approve(milestone, client)
 
-    # then: 10.21% of the price without tax is withheld and owed back to the client
+    # then: 10.21% of the price without tax is withheld and goes back to the
+    # client's card at once, for the client to remit to the tax office
     reference = f"milestone:{milestone.pk}"
-    assert account_balance(kind=AccountKind.WITHHOLDING_PAYABLE, reference=reference) == 1_021
+    assert account_balance(kind=AccountKind.WITHHOLDING_PAYABLE, reference=reference) == 0
+    assert account_balance(kind=AccountKind.EXTERNAL, reference="provider:card") == -11_000 + 1_021
     assert worker_balance(contract.worker) == 8_580 - 1_021
+    (returned,) = JournalEntry.objects.filter(kind=EntryKind.WITHHOLDING_RETURN)
+    assert (returned.reference, returned.dedupe_key) == (reference, f"withholding:{reference}")
     assert_ledger_ok()
+
+
+def test_the_payment_report_still_shows_the_withheld_tax_after_it_went_back():
+    # given: a withholding organization's writing milestone, approved
+    client = UserFactory()
+    organization = OrganizationFactory(owner=client, withholds_income_tax=True)
+    _contract, (milestone,) = contract_with(
+        10_000,
+        job__client=client,
+        job__organization=organization,
+        job__category=category("writing"),
+        organization=organization,
+    )
+    pay_and_approve(milestone, client)
+
+    # when
+    (line,) = payment_report(client=client, year=timezone.localdate().year)
+    (receipt,) = client_receipts(
+        client=client, year=timezone.localdate().year, month=timezone.localdate().month
+    )
+
+    # then
+    assert line.withholding_yen == 1_021
+    assert receipt.withholding_returned_yen == 1_021
 
 
 @pytest.mark.parametrize(("opted_in", "slug"), [(False, "writing"), (True, "system-development")])
@@ -354,9 +390,11 @@ def test_a_chargeback_is_booked_once_as_the_platforms_loss():
             provider_reference=payment.provider_reference, dispute_id="dp_1", amount_yen=11_000
         )
 
+    # then: the worker's net comes back from their balance; the fee stays lost
     reference = f"milestone:{milestone.pk}"
-    assert account_balance(kind=AccountKind.LOSSES, reference=reference) == -11_000
-    assert worker_balance(contract.worker) == 8_580  # TODO(#3) recovery is not automatic yet
+    assert account_balance(kind=AccountKind.LOSSES, reference=reference) == -11_000 + 8_580
+    assert worker_balance(contract.worker) == 0
+    assert JournalEntry.objects.filter(kind=EntryKind.CHARGEBACK_RECOVERY).count() == 1
     assert_ledger_ok()
 
 

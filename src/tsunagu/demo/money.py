@@ -4,7 +4,8 @@ After the bulk build, the active contracts are carried forward the way their
 parties would: clients pay for milestones (card, bank transfer confirmed by
 the operator, monthly invoice), workers deliver, clients approve or ask for
 revisions, an operator cancels one, open single-winner competitions get
-their prize paid in advance, and workers with money register a bank account
+their prize paid in advance, the first few open task batches are paid for
+(so workers may claim their units), and workers with money register a bank account
 and ask for a payout, which the operator sends, confirms or records as
 failed (``_payouts``).
 Everything goes through ``tsunagu.work.escrow``, ``tsunagu.payments`` and
@@ -45,7 +46,14 @@ from tsunagu.payments.payouts import (
 from tsunagu.process import services as process
 from tsunagu.process.models import Delivery
 from tsunagu.work import escrow
-from tsunagu.work.models import Competition, Contract, JobStatus, Milestone, MilestoneStatus
+from tsunagu.work.models import (
+    Competition,
+    Contract,
+    JobStatus,
+    Milestone,
+    MilestoneStatus,
+    TaskBatch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +71,7 @@ OUTCOMES: tuple[tuple[str, float], ...] = (
 # The showcase client sees one of each of these first.
 SHOWCASE_OUTCOMES = ("awaiting_review", "in_progress", "transfer_pending", "approved")
 OVERDUE_BY = timedelta(days=16)
+TASK_BATCHES_FUNDED = 5
 DEMO_CARD = "tok_demo"  # a token the test card gateway accepts
 DELIVERY_NOTE = "ご依頼の作業が完了しましたので納品いたします。ご確認をお願いいたします。"
 
@@ -94,6 +103,7 @@ class MoneyAdded:
     outcomes: dict[str, int]
     prizes_funded: int
     payouts: dict[str, int]  # by status
+    batches_funded: int = 0
 
 
 def demo_money_add(*, seed: int, now: datetime, progress: bool = False) -> MoneyAdded:
@@ -123,12 +133,15 @@ def demo_money_add(*, seed: int, now: datetime, progress: bool = False) -> Money
         outcomes[outcome] += 1
 
     prizes = _prizes_fund(rng)
+    batches = _batches_fund()
     payouts = _payouts(operator=operator)
     logger.info(
         "demo money added",
         extra={"outcomes": dict(outcomes), "prizes": prizes, "payouts": payouts},
     )
-    return MoneyAdded(outcomes=dict(outcomes), prizes_funded=prizes, payouts=payouts)
+    return MoneyAdded(
+        outcomes=dict(outcomes), prizes_funded=prizes, payouts=payouts, batches_funded=batches
+    )
 
 
 def _carry(
@@ -206,6 +219,18 @@ def _prizes_fund(rng: np.random.Generator) -> int:
                 card_token=DEMO_CARD,
             )
             funded += 1
+    return funded
+
+
+def _batches_fund() -> int:
+    """The first ``TASK_BATCHES_FUNDED`` open task batches are paid for by card."""
+    batches = TaskBatch.objects.filter(job__status=JobStatus.OPEN).select_related("job__client")
+    funded = 0
+    for batch in batches.order_by("pk")[:TASK_BATCHES_FUNDED]:
+        escrow.task_batch_fund(
+            job=batch.job, by=batch.job.client, method=PaymentMethod.CARD, card_token=DEMO_CARD
+        )
+        funded += 1
     return funded
 
 

@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from tsunagu.accounts.models import User
 from tsunagu.backoffice import RecordAdmin
 from tsunagu.errors import DomainError
-from tsunagu.payments import bank_accounts, funding, payouts
+from tsunagu.payments import bank_accounts, funding, payouts, recoveries
 from tsunagu.payments.models import (
     Account,
     BankAccount,
+    Clawback,
     Hold,
     JournalEntry,
     Payment,
@@ -105,6 +106,41 @@ class AccountAdmin(RecordAdmin):
     list_display = ["kind", "reference", "balance", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["reference"]
+
+
+@admin.register(Clawback)
+class ClawbackAdmin(RecordAdmin):
+    """Chargebacks claimed back from workers; an open one holds part of the balance."""
+
+    list_display = [
+        "id",
+        "worker_reference",
+        "reference",
+        "amount_yen",
+        "recovered_yen",
+        "released_at",
+        "created_at",
+    ]
+    list_filter = [("released_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=worker_reference", "reference"]
+    actions = ["repay_from_balance"]
+
+    @admin.action(description=_("Take what is owed from the worker's balance"))
+    def repay_from_balance(self, request: HttpRequest, queryset: QuerySet[Clawback]) -> None:
+        workers = sorted(
+            set(
+                queryset.filter(released_at__isnull=True).values_list("worker_reference", flat=True)
+            )
+        )
+        now = timezone.now().strftime("%Y%m%d%H%M%S")
+        repaid = 0
+        for worker_reference in workers:
+            entry = recoveries.clawback_repay(
+                worker_reference=worker_reference,
+                dedupe_key=f"clawback-repay:{worker_reference}:{now}",
+            )
+            repaid += entry is not None
+        self.message_user(request, _("%(count)d done.") % {"count": repaid})
 
 
 # --- bank accounts and payouts ----------------------------------------------

@@ -24,11 +24,12 @@ from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import User
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
-from tsunagu.payments import services
+from tsunagu.payments import recoveries, services
 from tsunagu.payments.ledger import ledger_transaction
 from tsunagu.payments.models import (
     LIVE_PAYMENT_STATES,
     AccountKind,
+    EntryKind,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -223,12 +224,54 @@ def payment_split(
 
 
 @ledger_transaction
+def payment_close(*, reference: str) -> Payment:
+    """Close an item paid out in parts: what its hold has left goes back to the client.
+
+    ``services.hold_close`` books it: a refund when nothing was paid out
+    (the payment becomes ``refunded``), else a close of the rest (the
+    payment stays ``succeeded``, partly refunded). For a card the network is
+    told of the refunded amount after the commit. Locks the payment, then
+    the hold. Raises 404 ``payment_not_found`` and the close's refusals
+    (``hold_settled``, ``hold_charged_back``).
+    """
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(reference=reference, status=PaymentStatus.SUCCEEDED)
+        .first()
+    )
+    if payment is None:
+        raise NotFound(_("This item has no completed payment."), code="payment_not_found")
+
+    entry = services.hold_close(reference=reference, dedupe_key=f"close:payment:{payment.pk}")
+    refunded = sum(
+        posting.amount
+        for posting in entry.postings.select_related("account")
+        if posting.account.kind == AccountKind.EXTERNAL
+    )
+    if entry.kind == EntryKind.REFUND:
+        payment.status = PaymentStatus.REFUNDED
+        payment.save(update_fields=["status", "updated_at"])
+    if payment.method == PaymentMethod.CARD:
+        transaction.on_commit(
+            lambda: card_gateway().refund(
+                provider_reference=payment.provider_reference, amount_yen=refunded
+            )
+        )
+    logger.info("payments: payment %s closed, %d yen refunded", payment.pk, refunded)
+    return payment
+
+
+@ledger_transaction
 def payment_chargeback(*, provider_reference: str, dispute_id: str, amount_yen: int) -> Payment:
     """The card network took ``amount_yen`` of a card payment back.
 
     Booked by ``services.chargeback_record`` (the platform's loss; nothing is
-    deleted). ``dispute_id`` is the network's id of the dispute, so that a
-    repeated report is booked once. Raises 404 ``payment_not_found``.
+    deleted). When the hold was already released, the same transaction
+    claims the loss back from the worker it paid
+    (``recoveries.chargeback_recover_released``: from the balance at once,
+    the rest held on it until repaid). ``dispute_id`` is the network's id of
+    the dispute, so that a repeated report is booked once. Raises 404
+    ``payment_not_found``.
     """
     payment = Payment.objects.filter(
         method=PaymentMethod.CARD, provider_reference=provider_reference
@@ -240,6 +283,11 @@ def payment_chargeback(*, provider_reference: str, dispute_id: str, amount_yen: 
         reference=payment.reference,
         amount_yen=amount_yen,
         dedupe_key=f"chargeback:{payment.pk}:{dispute_id}",
+    )
+    recoveries.chargeback_recover_released(
+        reference=payment.reference,
+        amount_yen=amount_yen,
+        dedupe_key=f"chargeback-recovery:{payment.pk}:{dispute_id}",
     )
     return payment
 

@@ -503,9 +503,9 @@ SELECT id FROM entry
 _POSTGRES_FUND = f"""
 WITH {_LINES}, {_ENTRY.format(gate="drawn")}, hold AS (
     INSERT INTO payments_hold
-        (reference, source, amount_yen, state, fund_entry_id, charged_back_yen,
+        (reference, source, amount_yen, state, fund_entry_id, charged_back_yen, released_yen,
          created_at, updated_at)
-    SELECT %(reference)s, %(source)s, %(amount)s, 'funded', entry.id, 0, %(now)s, %(now)s
+    SELECT %(reference)s, %(source)s, %(amount)s, 'funded', entry.id, 0, 0, %(now)s, %(now)s
     FROM entry
     RETURNING fund_entry_id AS entry_id
 ), {_BALANCES_AND_POSTINGS.format(gate="hold", entry_id="hold.entry_id")}

@@ -18,8 +18,8 @@ UPDATE on both databases and DELETE on PostgreSQL. SQLite keeps DELETE
 possible because Django's ``flush`` (used between transactional tests)
 deletes rows; TRUNCATE on PostgreSQL does not fire row triggers.
 
-Rows change only through ``tsunagu.payments.ledger`` and
-``tsunagu.payments.services``.
+Rows change only through ``tsunagu.payments.ledger`` and the services
+(``tsunagu.payments.services``, ``tsunagu.payments.recoveries``).
 """
 
 from typing import Any, NoReturn, TypeVar
@@ -58,10 +58,17 @@ class EntryKind(models.TextChoices):
     PAYOUT_PAID = "payout_paid", _("Payout paid")
     CHARGEBACK = "chargeback", _("Chargeback")
     REVERSAL = "reversal", _("Reversal")
+    WITHHOLDING_RETURN = "withholding_return", _("Withholding returned")
+    CHARGEBACK_RECOVERY = "chargeback_recovery", _("Chargeback recovered")
+    RELEASE_PART = "release_part", _("Partial release")
+    CLOSE = "close", _("Close")
 
 
-# The entry kinds that settle a hold; each hold has at most one of them.
-SETTLING_KINDS = frozenset({EntryKind.RELEASE, EntryKind.REFUND, EntryKind.SPLIT})
+# The entry kinds that settle a hold; each hold has at most one of them. A
+# ``release_part`` pays out of a hold that stays funded; the part that
+# empties the hold also settles it (``HoldState.CLOSED``), which is why it
+# is not among these.
+SETTLING_KINDS = frozenset({EntryKind.RELEASE, EntryKind.REFUND, EntryKind.SPLIT, EntryKind.CLOSE})
 
 
 class Account(models.Model):
@@ -139,7 +146,7 @@ class JournalEntry(AppendOnlyModel):
     entry is undone at most once.
     """
 
-    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=EntryKind.choices)
     reference = models.CharField(_("reference"), max_length=120)
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     reverses = models.OneToOneField(
@@ -191,16 +198,24 @@ class HoldState(models.TextChoices):
     RELEASED = "released", _("Released")
     REFUNDED = "refunded", _("Refunded")
     SPLIT = "split", _("Split")
+    CLOSED = "closed", _("Closed")
 
 
 class Hold(models.Model):
     """The escrow of one reference: funded once, settled at most once.
 
     ``source`` is the external account the money came from (a refund goes
-    back there). ``settled_entry`` is the release, refund or split; it is set
-    exactly when the state leaves ``funded``, in the transaction that posts
-    it, under this row's lock. ``charged_back_yen`` is what the provider has
-    taken back so far (never more than ``amount_yen``).
+    back there). ``settled_entry`` is the release, refund, split or close; it
+    is set exactly when the state leaves ``funded``, in the transaction that
+    posts it, under this row's lock. ``charged_back_yen`` is what the
+    provider has taken back so far.
+
+    A hold may also be paid out in parts (a task batch, one part per approved
+    answer): ``released_yen`` is the sum of its ``release_part`` entries, and
+    the hold stays funded with ``amount_yen - released_yen`` in it. Such a
+    hold ends ``closed``: by its close entry (the rest back to the source),
+    or by the part that empties it. ``released_yen + charged_back_yen`` never
+    exceeds ``amount_yen``.
     """
 
     reference = models.CharField(_("reference"), max_length=120, unique=True)
@@ -220,6 +235,7 @@ class Hold(models.Model):
         related_name="settled_hold",
     )
     charged_back_yen = models.BigIntegerField(default=0)
+    released_yen = models.BigIntegerField(_("released in parts (yen)"), default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -244,6 +260,13 @@ class Hold(models.Model):
             models.CheckConstraint(
                 condition=Q(charged_back_yen__gte=0, charged_back_yen__lte=models.F("amount_yen")),
                 name="hold_charged_back_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    released_yen__gte=0,
+                    released_yen__lte=models.F("amount_yen") - models.F("charged_back_yen"),
+                ),
+                name="hold_parts_within_amount",
             ),
         ]
 
@@ -322,6 +345,57 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.pk} for {self.reference} ({self.status})"
+
+
+class Clawback(models.Model):
+    """A claim on a worker's balance for money a chargeback took back.
+
+    A chargeback on an item already released is first the platform's loss
+    (``losses:<reference>``); ``recoveries.chargeback_recover`` then claims
+    ``amount_yen`` of it from ``worker_balance:<worker_reference>``, takes
+    what the balance has at once (``recovered_yen``) and leaves the rest
+    owed. While something is owed (``released_at`` is empty) that much of the
+    balance is held: a payout may take only the balance less what is owed.
+    ``recoveries.clawback_repay`` takes the owed part when the balance has
+    it again. ``recovered_yen`` only grows, each step a
+    ``chargeback_recovery`` entry crediting the losses account; nothing is
+    deleted.
+    """
+
+    worker_reference = models.CharField(_("worker"), max_length=120)
+    reference = models.CharField(_("reference"), max_length=120)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    amount_yen = models.BigIntegerField(_("claimed (yen)"))
+    recovered_yen = models.BigIntegerField(_("recovered (yen)"), default=0)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    released_at = models.DateTimeField(_("repaid at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["worker_reference", "released_at"], name="clawback_worker_open")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_yen__gt=0, recovered_yen__gte=0)
+                & Q(recovered_yen__lte=models.F("amount_yen")),
+                name="clawback_recovered_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True, recovered_yen__lt=models.F("amount_yen"))
+                | Q(released_at__isnull=False, recovered_yen=models.F("amount_yen")),
+                name="clawback_released_iff_repaid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"clawback {self.pk} of {self.amount_yen} yen from {self.worker_reference}"
+
+    @property
+    def owed_yen(self) -> int:
+        return self.amount_yen - self.recovered_yen
 
 
 # --- payouts to workers' bank accounts -------------------------------------

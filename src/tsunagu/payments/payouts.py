@@ -62,6 +62,7 @@ from tsunagu.payments.models import (
     Payout,
     PayoutStatus,
 )
+from tsunagu.payments.selectors import clawbacks_owed_yen, worker_balance
 from tsunagu.payments.services import MAX_DEDUPE_KEY_LENGTH, balance_withdraw, payout_fail
 
 logger = logging.getLogger(__name__)
@@ -137,7 +138,8 @@ def payout_request(
     Raises 422 ``invalid_amount``, 404 ``bank_account_not_found`` (not the
     worker's, or no longer in use), 422 ``payout_below_minimum`` (below
     ``TSUNAGU_PAYOUT_MINIMUM_YEN`` or not more than the fee), 422
-    ``insufficient_funds`` beyond the balance.
+    ``balance_held`` beyond the balance less what the worker owes on open
+    clawbacks (``recoveries``), 422 ``insufficient_funds`` beyond the balance.
     """
     if isinstance(amount_yen, bool) or not isinstance(amount_yen, int) or amount_yen <= 0:
         raise RuleViolation(
@@ -169,6 +171,8 @@ def payout_request(
             field="amount_yen",
             extra={"minimum_yen": minimum, "fee_yen": fee},
         )
+
+    _check_not_held(worker, amount_yen=amount_yen)
 
     entry = balance_withdraw(
         worker_reference=worker_reference(worker), amount_yen=amount_yen, dedupe_key=dedupe_key
@@ -206,6 +210,30 @@ def payout_request(
         "payments: payout %s of %d yen requested (%s)", payout.pk, amount_yen, payout.status
     )
     return payout
+
+
+def _check_not_held(worker: User, *, amount_yen: int) -> None:
+    """Refuse to pay out money that a chargeback's clawback holds on the balance.
+
+    Read without a lock: a clawback made meanwhile took what the balance had
+    first, so the withdrawal then meets ``insufficient_funds`` instead.
+    """
+    reference = worker_reference(worker)
+    owed = clawbacks_owed_yen(worker_reference=reference)
+    if not owed:
+        return
+    free = max(0, worker_balance(worker_reference=reference).available_yen - owed)
+    if amount_yen > free:
+        raise RuleViolation(
+            _(
+                "%(held)s yen of your balance is held to repay a chargeback; "
+                "you can withdraw up to %(free)s yen."
+            )
+            % {"held": f"{owed:,}", "free": f"{free:,}"},
+            code="balance_held",
+            field="amount_yen",
+            extra={"held_yen": owed, "free_yen": free},
+        )
 
 
 def _replay(payout: Payout, *, worker: User, bank_account: BankAccount, amount_yen: int) -> Payout:

@@ -11,6 +11,7 @@ from tsunagu.payments.models import (
     SETTLING_KINDS,
     Account,
     AccountKind,
+    Clawback,
     EntryKind,
     Hold,
     HoldState,
@@ -25,6 +26,7 @@ SETTLING_KIND_OF_STATE = {
     HoldState.RELEASED: EntryKind.RELEASE,
     HoldState.REFUNDED: EntryKind.REFUND,
     HoldState.SPLIT: EntryKind.SPLIT,
+    HoldState.CLOSED: EntryKind.CLOSE,
 }
 
 
@@ -72,9 +74,15 @@ def ledger_check() -> LedgerCheck:
     all cached balances sum to zero; each cached balance equals the sum of
     its account's postings; no account that may not go negative is below
     zero; each hold was funded once and settled at most once, its state
-    matches its settling entry, its hold account holds ``amount_yen`` while
-    funded and nothing after, and its losses account matches
-    ``charged_back_yen``. Run it on a quiet database or inside one
+    matches its settling entry, its hold account holds ``amount_yen`` less
+    ``released_yen`` while funded and nothing after, and its losses account
+    is minus ``charged_back_yen`` plus what its clawbacks recovered from
+    the worker, whose claims add up to no more than ``charged_back_yen``.
+    A hold paid out in parts: its
+    ``release_part`` entries take ``released_yen`` out of it in all, never
+    more than it was funded with less what was charged back, only while it is
+    funded or until it closes (a closed hold is settled by its ``close``
+    entry or by the part that emptied it). Run it on a quiet database or inside one
     REPEATABLE READ transaction: a write between two queries could show as a
     false problem.
     """
@@ -181,8 +189,38 @@ def _hold_problems() -> list[str]:
             output_field=BigIntegerField(),
         )
 
+    parts = Coalesce(
+        Subquery(
+            Posting.objects.filter(
+                entry__kind=EntryKind.RELEASE_PART,
+                entry__reference=OuterRef("reference"),
+                account__kind=AccountKind.HOLD,
+            )
+            .values("entry__reference")
+            .annotate(total=Sum("amount"))
+            .values("total")[:1]
+        ),
+        Value(0),
+        output_field=BigIntegerField(),
+    )
+
+    def clawbacks(field: str) -> Coalesce:
+        return Coalesce(
+            Subquery(
+                Clawback.objects.filter(reference=OuterRef("reference"))
+                .values("reference")
+                .annotate(total=Sum(field))
+                .values("total")[:1]
+            ),
+            Value(0),
+            output_field=BigIntegerField(),
+        )
+
     holds = Hold.objects.annotate(
         held=balance_of(AccountKind.HOLD),
+        claimed=clawbacks("amount_yen"),
+        recovered=clawbacks("recovered_yen"),
+        parts=parts,
         lost=balance_of(AccountKind.LOSSES),
         settled_kind=F("settled_entry__kind"),
         settled_reference=F("settled_entry__reference"),
@@ -190,20 +228,48 @@ def _hold_problems() -> list[str]:
         fund_reference=F("fund_entry__reference"),
     ).order_by("pk")
     inconsistent = holds.filter(
-        (Q(state=HoldState.FUNDED) & ~Q(held=F("amount_yen")))
+        (Q(state=HoldState.FUNDED) & ~Q(held=F("amount_yen") - F("released_yen")))
         | (~Q(state=HoldState.FUNDED) & ~Q(held=0))
-        | ~Q(lost=-F("charged_back_yen"))
+        | ~Q(lost=F("recovered") - F("charged_back_yen"))
+        | Q(claimed__gt=F("charged_back_yen"))
         | ~Q(fund_kind=EntryKind.FUND)
         | ~Q(fund_reference=F("reference"))
     )
     for hold in inconsistent[:MAX_ROWS_PER_CHECK]:
         problems.append(
             f"hold {hold.reference} ({hold.state}, {hold.amount_yen} yen): hold account "
-            f"{hold.held}, losses {hold.lost} for {hold.charged_back_yen} charged back, "
+            f"{hold.held}, losses {hold.lost} for {hold.charged_back_yen} charged back "
+            f"({hold.claimed} claimed from the worker, {hold.recovered} recovered), "
             f"funded by a {hold.fund_kind} entry"
         )
+
+    # Parts: what they took out is ``released_yen``, within the funding, and
+    # only a hold paid in parts (funded or closed) has any.
+    overdrawn = holds.filter(
+        ~Q(parts=-F("released_yen"))
+        | Q(released_yen__gt=F("amount_yen") - F("charged_back_yen"))
+        | Q(released_yen__gt=0, state__in=[HoldState.RELEASED, HoldState.REFUNDED, HoldState.SPLIT])
+    )
+    for hold in overdrawn[:MAX_ROWS_PER_CHECK]:
+        problems.append(
+            f"hold {hold.reference} ({hold.state}, {hold.amount_yen} yen): parts took "
+            f"{-hold.parts}, released_yen {hold.released_yen}, {hold.charged_back_yen} "
+            f"charged back"
+        )
+    stray_parts = (
+        JournalEntry.objects.filter(kind=EntryKind.RELEASE_PART)
+        .exclude(reference__in=Hold.objects.values("reference"))
+        .order_by("pk")
+    )
+    problems.extend(
+        f"entry {e.pk} (release_part {e.reference}) pays out of no hold"
+        for e in stray_parts[:MAX_ROWS_PER_CHECK]
+    )
+
     for hold in holds.exclude(state=HoldState.FUNDED).iterator():
         expected_kind = SETTLING_KIND_OF_STATE.get(HoldState(hold.state))
+        if hold.state == HoldState.CLOSED and hold.settled_kind == EntryKind.RELEASE_PART:
+            expected_kind = EntryKind.RELEASE_PART  # emptied by its last part
         if hold.settled_kind != expected_kind or hold.settled_reference != hold.reference:
             problems.append(
                 f"hold {hold.reference}: state {hold.state} but settled by a "
@@ -236,3 +302,11 @@ def worker_balance(*, worker_reference: str) -> WorkerBalance:
         available_yen=balances.get(AccountKind.WORKER_BALANCE, 0),
         in_flight_yen=balances.get(AccountKind.PAYOUT_IN_FLIGHT, 0),
     )
+
+
+def clawbacks_owed_yen(*, worker_reference: str) -> int:
+    """What ``worker_reference`` still owes on open clawbacks (held on their balance)."""
+    total = Clawback.objects.filter(
+        worker_reference=worker_reference, released_at__isnull=True
+    ).aggregate(total=_yen_sum("amount_yen"), recovered=_yen_sum("recovered_yen"))
+    return int(total["total"]) - int(total["recovered"])

@@ -1,5 +1,9 @@
 """Every write to the escrow ledger: fund, settle, withdraw, failed payout, chargeback.
 
+A hold is settled whole (release, refund, split) or paid out in parts
+(``hold_release_part``, one per approved task answer) and then closed
+(``hold_close``: the rest back to the client).
+
 Each service is one transaction (``ledger_transaction``: on PostgreSQL it is
 run again after a deadlock, a bounded number of times) and takes a
 caller-supplied ``dedupe_key``. Calling a service again with a key it has
@@ -139,7 +143,9 @@ def hold_release(
     (``ledger.ledger_settle``); anything else (a replay, a refusal, a lost
     race, SQLite) takes the locked path: the hold row, then the accounts.
     Raises 404 ``hold_not_found``, 409 ``hold_settled`` when the hold was
-    already released, refunded or split, 422 ``breakdown_mismatch``.
+    already released, refunded or split, 409 ``hold_partly_released`` when
+    parts of it were released (``hold_release_part``; close it instead), 422
+    ``breakdown_mismatch``.
     """
     _check_reference(worker_reference, field="worker_reference")
     _check_dedupe_key(dedupe_key)
@@ -175,6 +181,7 @@ def _hold_release_locked(
     if replayed is not None:
         return replayed
     _check_funded(hold)
+    _check_not_partly_released(hold)
     _check_breakdown(breakdown, expected_gross=hold.amount_yen)
 
     lines = _release_lines(hold.reference, worker_reference=worker_reference, breakdown=breakdown)
@@ -196,8 +203,9 @@ def hold_refund(*, reference: str, dedupe_key: str) -> JournalEntry:
     """Return the whole hold to ``external:<source>``, the way it came.
 
     Locks the hold row, then the accounts. Raises 404 ``hold_not_found``,
-    409 ``hold_settled``, 422 ``hold_charged_back`` when the provider has
-    already taken money back (a refund would return it twice).
+    409 ``hold_settled``, 409 ``hold_partly_released`` (use ``hold_close``),
+    422 ``hold_charged_back`` when the provider has already taken money back
+    (a refund would return it twice).
     """
     _check_dedupe_key(dedupe_key)
     hold = _hold_locked(reference)
@@ -207,6 +215,7 @@ def hold_refund(*, reference: str, dedupe_key: str) -> JournalEntry:
         return replayed
     _check_funded(hold)
     _check_not_charged_back(hold)
+    _check_not_partly_released(hold)
 
     entry = ledger_post(
         kind=EntryKind.REFUND,
@@ -245,7 +254,8 @@ def hold_split(
     the hold goes back to ``external:<source>``. Locks the hold row, then the
     accounts. Raises 404 ``hold_not_found``, 409 ``hold_settled``, 422
     ``invalid_split`` when the worker's side is not strictly between zero and
-    the hold (use a release or a refund), 422 ``hold_charged_back``.
+    the hold (use a release or a refund), 422 ``hold_charged_back``, 409
+    ``hold_partly_released``.
     """
     _check_reference(worker_reference, field="worker_reference")
     _check_dedupe_key(dedupe_key)
@@ -256,6 +266,7 @@ def hold_split(
         return replayed
     _check_funded(hold)
     _check_not_charged_back(hold)
+    _check_not_partly_released(hold)
     if isinstance(worker_share_yen, bool) or not isinstance(worker_share_yen, int):
         raise _invalid_split()
     if worker_share_yen <= 0 or cumulative_before_yen < 0:
@@ -284,6 +295,115 @@ def hold_split(
     _hold_settle(hold, state=HoldState.SPLIT, entry=entry)
 
     logger.info("payments: hold %s split, %d yen refunded (entry %s)", reference, refund, entry.pk)
+    return entry
+
+
+# --- a hold paid out in parts ---------------------------------------------
+
+
+@ledger_transaction
+def hold_release_part(
+    *, reference: str, worker_reference: str, breakdown: ReleaseBreakdown, dedupe_key: str
+) -> JournalEntry:
+    """Release one part of a funded hold to the worker; the hold stays funded with the rest.
+
+    ``breakdown`` comes from ``fees.release_breakdown`` (a task answer's
+    unit price, ``is_task=True``): its ``gross_with_tax`` leaves the hold
+    for the worker's net, the fee and its tax (on the platform's stripe of
+    ``reference``, as a release) and any withholding. The hold's
+    ``released_yen`` grows by the part; the part that empties the hold also
+    settles it as ``closed``. Locks the hold row, then the accounts. Raises
+    404 ``hold_not_found``, 409 ``hold_settled``, 422 ``breakdown_mismatch``
+    when the parts do not add up, 422 ``part_exceeds_hold`` when the part is
+    more than is left (less what the provider took back).
+    """
+    _check_reference(worker_reference, field="worker_reference")
+    _check_dedupe_key(dedupe_key)
+    hold = _hold_locked(reference)
+
+    # A part's key may have been used while the hold was still funded, so
+    # the replay is looked up whatever the state.
+    replayed = entry_replayed(
+        dedupe_key=dedupe_key, kind=EntryKind.RELEASE_PART, reference=reference
+    )
+    if replayed is not None:
+        return replayed
+    _check_funded(hold)
+    if not _breakdown_parts_add_up(breakdown):
+        _check_breakdown(breakdown, expected_gross=-1)
+    left = hold.amount_yen - hold.released_yen - hold.charged_back_yen
+    if breakdown.gross_with_tax > left:
+        raise RuleViolation(
+            _("This payment has less left in it than the part to release."),
+            code="part_exceeds_hold",
+            extra={"left_yen": left},
+        )
+
+    lines = _release_lines(hold.reference, worker_reference=worker_reference, breakdown=breakdown)
+    entry = ledger_post(
+        kind=EntryKind.RELEASE_PART,
+        reference=reference,
+        lines=lines,
+        dedupe_key=dedupe_key,
+        replay_checked=True,
+    )
+    hold.released_yen += breakdown.gross_with_tax
+    if hold.released_yen == hold.amount_yen:
+        hold.state = HoldState.CLOSED
+        hold.settled_entry = entry
+        hold.settled_at = timezone.now()
+        hold.save(
+            update_fields=["released_yen", "state", "settled_entry", "settled_at", "updated_at"]
+        )
+    else:
+        hold.save(update_fields=["released_yen", "updated_at"])
+
+    logger.info(
+        "payments: %d yen of hold %s released in part (entry %s)",
+        breakdown.gross_with_tax,
+        reference,
+        entry.pk,
+    )
+    return entry
+
+
+@ledger_transaction
+def hold_close(*, reference: str, dedupe_key: str) -> JournalEntry:
+    """Settle a funded hold: whatever is left goes back to ``external:<source>``.
+
+    A hold nothing was released from is refunded (state ``refunded``, a
+    ``refund`` entry, as ``hold_refund``); a hold paid out in parts is
+    ``closed`` by a ``close`` entry of the rest (a hold emptied by its parts
+    is closed already). Locks the hold row, then the accounts. Raises 404
+    ``hold_not_found``, 409 ``hold_settled``, 422 ``hold_charged_back``.
+    """
+    _check_dedupe_key(dedupe_key)
+    hold = _hold_locked(reference)
+
+    kind = EntryKind.CLOSE if hold.released_yen else EntryKind.REFUND
+    replayed = _settled_replay(hold, dedupe_key=dedupe_key, kind=kind)
+    if replayed is not None:
+        return replayed
+    _check_funded(hold)
+    # TODO(#3): a chargeback on a batch's hold blocks its close, as it blocks a
+    # refund; recovering it from the rest belongs with payments.recoveries.
+    _check_not_charged_back(hold)
+
+    left = hold.amount_yen - hold.released_yen  # > 0: an emptied hold is closed
+    entry = ledger_post(
+        kind=kind,
+        reference=reference,
+        lines=[
+            ((AccountKind.HOLD, hold.reference), -left),
+            ((AccountKind.EXTERNAL, hold.source), left),
+        ],
+        dedupe_key=dedupe_key,
+        replay_checked=True,
+    )
+    state = HoldState.CLOSED if hold.released_yen else HoldState.REFUNDED
+    _hold_settle(hold, state=state, entry=entry)
+
+    logger.info("payments: hold %s closed, %d yen refunded (entry %s)", reference, left, entry.pk)
     return entry
 
 
@@ -381,7 +501,8 @@ def chargeback_record(*, reference: str, amount_yen: int, dedupe_key: str) -> Jo
     replayed = entry_replayed(dedupe_key=dedupe_key, kind=EntryKind.CHARGEBACK, reference=reference)
     if replayed is not None:
         return replayed
-    if hold.charged_back_yen + amount_yen > hold.amount_yen:
+    # What was paid out in parts is no longer the provider's to take.
+    if hold.charged_back_yen + hold.released_yen + amount_yen > hold.amount_yen:
         raise RuleViolation(
             _("A chargeback cannot exceed what the payment was funded with."),
             code="chargeback_exceeds_funding",
@@ -461,6 +582,14 @@ def _check_funded(hold: Hold) -> None:
             _("This payment has already been settled."),
             code="hold_settled",
             extra={"state": hold.state},
+        )
+
+
+def _check_not_partly_released(hold: Hold) -> None:
+    if hold.released_yen:
+        raise Conflict(
+            _("Part of this payment has been released; it can only be closed."),
+            code="hold_partly_released",
         )
 
 

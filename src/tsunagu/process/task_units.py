@@ -12,6 +12,11 @@ skill evidence.
 
 The batch's ``unit_count`` is the number of answers its budget pays for
 (units x unit price), so the units' redundancies add up to at most that.
+The client pays for the whole batch before work starts
+(``work.escrow.task_batch_fund``); claims wait for that payment. Each
+approved answer is paid its unit price out of the batch's hold
+(``work.escrow.task_answer_pay``), and ``task_batch_close`` refunds the
+units never paid for.
 
 Lock order, the same in every function: the batch, a worker's
 participation, the unit, the answer, the worker's skills. Every status
@@ -19,6 +24,7 @@ change of an answer is recorded by ``tsunagu.audit.services.transition``.
 """
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +39,7 @@ from django.utils.translation import gettext as _
 from tsunagu.accounts.models import User
 from tsunagu.audit.services import transition
 from tsunagu.errors import Conflict, DomainError, NotFound, PermissionDenied, RuleViolation
+from tsunagu.payments.ledger import ledger_transaction
 from tsunagu.process.aggregation import careless_workers, dawid_skene, worker_scores
 from tsunagu.process.models import (
     TASK_ANSWER_LIVE,
@@ -42,8 +49,9 @@ from tsunagu.process.models import (
 )
 from tsunagu.process.task_selectors import task_batch_labels
 from tsunagu.skills.models import Evidence, WorkerSkill
+from tsunagu.work import escrow
 from tsunagu.work.access import access_job_manage
-from tsunagu.work.models import JobStatus, TaskBatch, TaskParticipation
+from tsunagu.work.models import Job, JobStatus, TaskBatch, TaskParticipation
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +83,6 @@ class UnitSpec:
 
 
 # --- units ----------------------------------------------------------------
-
-# TODO(#4): closing or cancelling the batch's job should expire its open
-# claims and refund the hold for the answers never approved (unused units);
-# nothing closes a batch here yet, so claims only stop while it is not open.
 
 
 def _check_unit(spec: UnitSpec) -> None:
@@ -169,8 +173,9 @@ def task_unit_claim(*, batch: TaskBatch, worker: User) -> TaskAnswer:
     participation (their claims run one at a time), then the unit. Units
     another claim holds locked are passed over; only when none is free does
     the claim wait for them, so a place freed meanwhile is not missed.
-    Refusals: 403 ``not_joined``, 403 ``not_qualified``, 409
-    ``batch_closed``, 409 ``cap_reached``, 409 ``no_units_left``.
+    Refusals: 403 ``not_joined``, 409 ``batch_closed``, 409
+    ``batch_not_funded`` until the client has paid for the batch, 403
+    ``not_qualified``, 409 ``cap_reached``, 409 ``no_units_left``.
     """
     batch = TaskBatch.objects.select_related("job").get(pk=batch.pk)
     participation = (
@@ -180,6 +185,11 @@ def task_unit_claim(*, batch: TaskBatch, worker: User) -> TaskAnswer:
         raise PermissionDenied(_("Join this batch first."), code="not_joined")
     if batch.job.status != JobStatus.OPEN:
         raise Conflict(_("This batch is closed."), code="batch_closed")
+    # TODO(#3): read without a lock, so a claim racing the batch's close may
+    # still be made; its answer then cannot be paid (``hold_settled``) and is
+    # refused at approval.
+    if not escrow.task_batch_funded(batch):
+        raise Conflict(_("The client has not paid for this batch yet."), code="batch_not_funded")
     if batch.qualification_skill_id is not None:
         qualified = WorkerSkill.objects.filter(
             worker=worker,
@@ -268,11 +278,13 @@ def task_answer_review(
 ) -> TaskAnswer:
     """The client approves or rejects a submitted answer; a rejection needs a reason.
 
-    An approval counts the unit as done for the worker (and is where the
-    unit price will be paid); a rejection frees the answer's place on the
-    unit for another worker. Locks the participation or the unit, then the
-    answer. Refusals: 404 to anyone who cannot manage the job, 400
-    ``reason_required``, 409 ``illegal_transition`` unless submitted.
+    An approval counts the unit as done for the worker and pays them the
+    unit price out of the batch's hold (``work.escrow.task_answer_pay``); a
+    rejection frees the answer's place on the unit for another worker.
+    Locks the participation or the unit, then the answer, then the hold.
+    Refusals: 404 to anyone who cannot manage the job, 400
+    ``reason_required``, 409 ``illegal_transition`` unless submitted, and
+    the ledger's (409 ``hold_settled`` once the batch was closed).
     """
     found = TaskAnswer.objects.select_related("unit__batch__job").get(pk=answer.pk)
     batch = found.unit.batch
@@ -313,13 +325,72 @@ def task_answer_review(
 
 
 def _answer_approved(answer: TaskAnswer, *, batch_id: int) -> None:
-    """What follows an approval, by the client or the sweep; the caller holds the locks."""
+    """What follows an approval, by the client or the sweep; the caller holds the locks.
+
+    The unit is counted done and the worker paid its price out of the
+    batch's hold (once per answer: the ledger's key is the answer's).
+    """
     TaskParticipation.objects.filter(batch_id=batch_id, worker_id=answer.worker_id).update(
         units_done=F("units_done") + 1
     )
-    # TODO(#4): release unit_price for each approved answer through the escrow
-    # (partial release of the task hold).
-    logger.info("process: task answer %s approved; payment not yet released", answer.pk)
+    escrow.task_answer_pay(answer=answer)
+    logger.info("process: task answer %s approved and paid", answer.pk)
+
+
+# --- closing a batch ------------------------------------------------------
+
+
+@ledger_transaction
+def task_batch_close(*, job: Job, by: User | None) -> TaskBatch:
+    """Close a task batch: open claims expire, the unused units are refunded.
+
+    The client closes it (or an operator's tool, with ``by`` None), while
+    the job is open or after it was closed or completed. Claims not yet
+    answered expire; answers awaiting review must be decided first (the
+    sweep approves them after the review window). What the batch's hold has
+    left goes back to the client (``work.escrow.task_batch_settle``) and the
+    job closes. Locks the batch, then the units and the claims, then the
+    payment and the hold. Refusals: 404 to anyone who cannot manage the
+    job, 409 ``batch_closed`` when there is nothing left to close, 409
+    ``answers_awaiting_review`` (with ``submitted``).
+    """
+    batch = TaskBatch.objects.select_for_update(of=("self",)).select_related("job").get(job=job)
+    if by is not None and not access_job_manage(by, batch.job):
+        raise NotFound(_("No such job."))
+    if batch.job.status != JobStatus.OPEN and not escrow.task_batch_funded(batch):
+        raise Conflict(_("This batch is closed."), code="batch_closed")
+
+    open_claims = TaskAnswer.objects.filter(unit__batch=batch, status=TaskAnswerStatus.CLAIMED)
+    list(
+        TaskUnit.objects.select_for_update()
+        .filter(pk__in=open_claims.values("unit_id"))
+        .order_by("pk")
+    )
+    claims = list(open_claims.select_for_update().order_by("pk"))
+    for answer in claims:
+        transition(
+            machine="task_answer",
+            obj=answer,
+            to=TaskAnswerStatus.EXPIRED,
+            by=by,
+            reason="batch closed",
+        )
+    for unit_id, freed in Counter(answer.unit_id for answer in claims).items():
+        TaskUnit.objects.filter(pk=unit_id).update(claims=F("claims") - freed)
+
+    submitted = TaskAnswer.objects.filter(
+        unit__batch=batch, status=TaskAnswerStatus.SUBMITTED
+    ).count()
+    if submitted:
+        raise Conflict(
+            _("Approve or reject the answers awaiting review before closing the batch."),
+            code="answers_awaiting_review",
+            extra={"submitted": submitted},
+        )
+
+    escrow.task_batch_settle(batch=batch, by=by)
+    logger.info("process: task batch %s closed, %d claims expired", batch.pk, len(claims))
+    return batch
 
 
 # --- the sweep's steps ----------------------------------------------------

@@ -6,7 +6,9 @@ Each payable item has its own hold in the ledger, named by a reference:
 - ``competition:<id>:prize:<n>``: the n-th prize of a competition, one hold
   and one payment per prize, so that each winner's prize is released (and
   each prize nobody won refunded) on its own;
-- ``task:<id>``: a task batch, units x unit price.
+- ``task:<id>``: a task batch, units x unit price: one hold paid out in
+  parts, the unit price (plus tax, less the flat task fee) for each
+  approved answer, and closed at the end with the unused units refunded.
 
 The client pays the price plus consumption tax (``fees.price_with_tax``)
 through ``tsunagu.payments.funding``. On approval the hold is released by
@@ -15,12 +17,13 @@ contract, in the order they are released, and withholding (源泉徴収) applies
 when the paying organization opted in and the category is one where the
 law asks for it (``withholding_applies``).
 
-Lock order: the work row (milestone, competition) first, then the payment
-and hold, then the ledger accounts; every service here is one transaction,
+Lock order: the work row (milestone, competition, task batch) first, then
+the payment and hold, then the ledger accounts; every service here is one transaction,
 retried as a whole on a PostgreSQL deadlock.
 """
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 from django.urls import reverse
@@ -32,7 +35,7 @@ from tsunagu.audit.services import transition
 from tsunagu.errors import Conflict, NotFound, RuleViolation
 from tsunagu.notifications.kinds import Kind
 from tsunagu.notifications.services import notify
-from tsunagu.payments import funding, services
+from tsunagu.payments import funding, recoveries, services
 from tsunagu.payments.fees import price_with_tax, release_breakdown
 from tsunagu.payments.ledger import ledger_transaction
 from tsunagu.payments.models import Hold, HoldState, Payment, PaymentStatus
@@ -43,9 +46,14 @@ from tsunagu.work.models import (
     Contract,
     ContractStatus,
     Job,
+    JobStatus,
     Milestone,
     MilestoneStatus,
+    TaskBatch,
 )
+
+if TYPE_CHECKING:  # process imports this module; the model is only named here
+    from tsunagu.process.models import TaskAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +71,10 @@ def milestone_reference(milestone: Milestone) -> str:
 
 def competition_prize_reference(competition: Competition, position: int) -> str:
     return f"competition:{competition.pk}:prize:{position}"
+
+
+def task_batch_reference(batch: TaskBatch) -> str:
+    return f"task:{batch.pk}"
 
 
 def withholding_applies(contract: Contract) -> bool:
@@ -158,8 +170,9 @@ def milestone_release(*, milestone: Milestone, by: User | None, reason: str = ""
 
     The worker's balance gets the price plus its consumption tax, less the
     platform fee (banded over the contract's releases so far), the fee's
-    consumption tax and any withholding. ``by`` is None when the platform
-    approves after the review window. Runs inside the caller's transaction;
+    consumption tax and any withholding, which goes back to the client
+    (``recoveries.withholding_return``) in the same transaction. ``by`` is
+    None when the platform approves after the review window. Runs inside the caller's transaction;
     the ledger's dedupe key makes a second release of one milestone
     impossible. Raises 409 ``milestone_not_funded``, 409 ``dispute_open``
     while a dispute over the milestone is open.
@@ -186,6 +199,9 @@ def milestone_release(*, milestone: Milestone, by: User | None, reason: str = ""
         breakdown=breakdown,
         dedupe_key=f"release:{milestone_reference(milestone)}",
     )
+    if breakdown.withholding:  # the client remits it: it goes back the way they paid
+        reference = milestone_reference(milestone)
+        recoveries.withholding_return(reference=reference, dedupe_key=f"withholding:{reference}")
 
     transition(
         machine="milestone", obj=milestone, to=MilestoneStatus.APPROVED, by=by, reason=reason
@@ -262,6 +278,7 @@ def milestone_settle(
             cumulative_before_yen=_released_on_contract(contract),
             withholding=withholding_applies(contract),
         )
+        recoveries.withholding_return(reference=reference, dedupe_key=f"withholding:{reference}")
     transition(
         machine="milestone", obj=milestone, to=MilestoneStatus.CANCELLED, by=by, reason=reason
     )
@@ -386,3 +403,95 @@ def competition_prizes_refund(*, competition: Competition, first_position: int =
             funding.payment_refund(reference=reference)
             refunded += 1
     return refunded
+
+
+# --- task batches ------------------------------------------------------------------
+
+
+@ledger_transaction
+def task_batch_fund(*, job: Job, by: User, method: str, card_token: str | None = None) -> Payment:
+    """The client pays for a task batch: units x unit price, plus consumption tax.
+
+    One payment into one hold (``task:<batch id>``); workers may claim units
+    once it is funded (at once by card or invoice, on the operator's
+    confirmation of a bank transfer). Locks the batch. Raises 404 to anyone
+    who does not manage the job, 409 ``batch_closed`` unless the job is open,
+    and the payment's refusals (409 ``payment_exists``).
+    """
+    batch = TaskBatch.objects.select_for_update(of=("self",)).select_related("job").get(job=job)
+    if not access_job_manage(by, batch.job):
+        raise NotFound(_("No such job."))
+    if batch.job.status != JobStatus.OPEN:
+        raise Conflict(_("This batch is closed."), code="batch_closed")
+
+    return funding.payment_start(
+        payer=by,
+        reference=task_batch_reference(batch),
+        amount_yen=price_with_tax(
+            price_yen=batch.unit_count * batch.unit_price_yen, on=timezone.localdate()
+        ),
+        method=method,
+        may_use_invoice=batch.job.organization_id is not None,
+        card_token=card_token,
+    )
+
+
+def task_batch_funded(batch: TaskBatch) -> bool:
+    """Whether the batch's hold is funded, so that its units may be worked on."""
+    return Hold.objects.filter(
+        reference=task_batch_reference(batch), state=HoldState.FUNDED
+    ).exists()
+
+
+def task_answer_pay(*, answer: "TaskAnswer") -> None:
+    """Pay the worker of an approved answer its unit price out of the batch's hold.
+
+    The unit price plus its consumption tax leaves the hold, less the flat
+    task fee and its tax (``fees.release_breakdown`` with ``is_task``). Runs
+    in the caller's transaction, which holds the answer's lock; locks the
+    hold, then the accounts. The dedupe key is the answer's, so an answer is
+    paid once however often this runs. Raises the ledger's
+    refusals: 404 ``hold_not_found`` for an unfunded batch, 409
+    ``hold_settled`` once the batch was closed, 422 ``part_exceeds_hold``.
+    """
+    batch = answer.unit.batch
+    breakdown = release_breakdown(
+        price_yen=batch.unit_price_yen,
+        cumulative_before_yen=0,
+        is_task=True,
+        withholding=False,  # TODO(#3): withholding on task work paid by organizations
+        on=timezone.localdate(),
+    )
+    services.hold_release_part(
+        reference=task_batch_reference(batch),
+        worker_reference=f"user:{answer.worker_id}",
+        breakdown=breakdown,
+        dedupe_key=task_answer_dedupe_key(answer.pk),
+    )
+    logger.info("work: task answer %s paid from batch %s", answer.pk, batch.pk)
+
+
+def task_answer_dedupe_key(answer_id: int) -> str:
+    """The ledger key of an answer's payment; statements read the answer back from it."""
+    return f"{TASK_ANSWER_KEY_PREFIX}{answer_id}"
+
+
+TASK_ANSWER_KEY_PREFIX = "release:task-answer:"
+
+
+def task_batch_settle(*, batch: TaskBatch, by: User | None) -> None:
+    """Refund what the batch's hold has left and close its job, if still open.
+
+    The caller (``process.task_units.task_batch_close``) holds the batch's
+    lock and has expired its open claims; no answer awaits review. A batch
+    never funded, or whose hold is settled already (emptied by its answers),
+    only has its job closed. Locks the payment, then the hold.
+    """
+    reference = task_batch_reference(batch)
+    if Hold.objects.filter(reference=reference, state=HoldState.FUNDED).exists():
+        funding.payment_close(reference=reference)
+    job = Job.objects.select_for_update().get(pk=batch.job_id)
+    if job.status == JobStatus.OPEN:
+        job.closed_at = timezone.now()
+        transition(machine="job", obj=job, to=JobStatus.CLOSED, by=by, also_update=("closed_at",))
+    logger.info("work: task batch %s closed", batch.pk)

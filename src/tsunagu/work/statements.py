@@ -9,7 +9,10 @@ This module joins the two, read-only:
 - ``worker_net_by_month``: a worker's net earnings month by month;
 - ``payment_report``: a client's year per worker (支払調書): prices paid,
   consumption tax and income tax withheld;
-- ``client_receipts``: what a client paid for items, with the tax in it;
+- ``client_receipts``: what a client paid for items, with the tax in it
+  and the withheld income tax returned to them;
+- ``operator_report``, ``operator_reports``: the platform's month of money
+  movements, fees and taxes, for operators;
 - ``rows_to_csv``: any of these as CSV, for spreadsheets (Excel reads the
   UTF-8 byte-order mark as "this is UTF-8").
 
@@ -20,7 +23,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -35,9 +38,15 @@ from tsunagu.payments.models import (
     PaymentStatus,
     Posting,
 )
-from tsunagu.work.models import Competition, Milestone
+from tsunagu.process.models import TaskAnswer
+from tsunagu.work.escrow import TASK_ANSWER_KEY_PREFIX
+from tsunagu.work.models import Competition, Milestone, TaskBatch
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+
+# The entries that pay a worker for an item: a whole hold, or a task answer's
+# part of its batch's hold (one line each in a statement).
+RELEASE_KINDS = frozenset({EntryKind.RELEASE, EntryKind.RELEASE_PART})
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,7 @@ class ReceiptLine:
     amount_yen: int
     consumption_tax_yen: int
     worker_invoice_number: str
+    withholding_returned_yen: int = 0  # income tax withheld, sent back for the client to remit
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -146,7 +156,7 @@ def worker_statement(*, worker: User, year: int, month: int) -> WorkerStatement:
     entries = JournalEntry.objects.filter(
         created_at__gte=start, created_at__lt=end, postings__in=postings
     ).distinct()
-    statement.releases = release_lines(entries.filter(kind__in=[EntryKind.RELEASE]))
+    statement.releases = release_lines(entries.filter(kind__in=sorted(RELEASE_KINDS)))
     for posting in postings.filter(
         entry__created_at__gte=start,
         entry__created_at__lt=end,
@@ -199,7 +209,7 @@ def worker_net_by_month(*, worker: User, year: int, month: int, months: int = 12
     rows = Posting.objects.filter(
         account__kind=AccountKind.WORKER_BALANCE,
         account__reference=f"user:{worker.pk}",
-        entry__kind=EntryKind.RELEASE,
+        entry__kind__in=sorted(RELEASE_KINDS),
         entry__created_at__gte=start,
         entry__created_at__lt=end,
     ).values_list("entry__created_at", "amount")
@@ -225,7 +235,7 @@ def payment_report(*, client: User, year: int) -> list[PaymentReportLine]:
     """
     start, end = year_bounds(year)
     entries = JournalEntry.objects.filter(
-        kind=EntryKind.RELEASE, created_at__gte=start, created_at__lt=end
+        kind__in=sorted(RELEASE_KINDS), created_at__gte=start, created_at__lt=end
     )
     lines = [line for line in release_lines(entries) if line.client_id == client.pk]
 
@@ -261,12 +271,13 @@ def client_receipts(*, client: User, year: int, month: int) -> list[ReceiptLine]
         status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED],
     ).order_by("succeeded_at", "pk")
     items = _items([payment.reference for payment in payments])
+    returned = _withholding_returned([payment.reference for payment in payments])
 
     receipts = []
     for payment in payments:
         item = items.get(payment.reference)
         assert payment.succeeded_at is not None  # filtered above
-        price = item.price_yen if item else payment.amount_yen
+        price = (item.paid_price_yen or item.price_yen) if item else payment.amount_yen
         receipts.append(
             ReceiptLine(
                 paid_at=payment.succeeded_at,
@@ -276,9 +287,24 @@ def client_receipts(*, client: User, year: int, month: int) -> list[ReceiptLine]
                 amount_yen=payment.amount_yen,
                 consumption_tax_yen=payment.amount_yen - price,
                 worker_invoice_number=item.worker_invoice_number if item else "",
+                withholding_returned_yen=returned.get(payment.reference, 0),
             )
         )
     return receipts
+
+
+def _withholding_returned(references: Sequence[str]) -> dict[str, int]:
+    """What ``withholding_return`` entries sent back to the client, per reference (one query)."""
+    rows = (
+        Posting.objects.filter(
+            entry__kind=EntryKind.WITHHOLDING_RETURN,
+            entry__reference__in=list(references),
+            account__kind=AccountKind.EXTERNAL,
+        )
+        .values_list("entry__reference")
+        .annotate(total=Sum("amount"))
+    )
+    return {reference: int(total) for reference, total in rows}
 
 
 # --- the operators' month ------------------------------------------------------------
@@ -291,8 +317,12 @@ class OperatorReport:
     ``funded_yen``: clients' payments into holds; ``released_yen``: holds
     released or split to workers; ``fee_yen`` and ``fee_tax_yen``: the
     platform's revenue and the consumption tax it owes on it;
-    ``withholding_yen``: income tax withheld for clients; ``refunded_yen``;
-    ``chargeback_loss_yen``: what the platform absorbed.
+    ``withholding_yen``: income tax withheld for clients on releases and
+    splits, ``withholding_returned_yen``: what went back to them to remit
+    (the rest is still owed to them); ``refunded_yen``;
+    ``chargeback_loss_yen``: what the provider took back, and
+    ``chargeback_recovered_yen``: what workers' balances repaid of it (the
+    platform absorbed the difference).
     """
 
     year: int
@@ -305,6 +335,12 @@ class OperatorReport:
     withholding_yen: int
     paid_out_yen: int
     chargeback_loss_yen: int
+    withholding_returned_yen: int = 0
+    chargeback_recovered_yen: int = 0
+
+    @property
+    def chargeback_net_loss_yen(self) -> int:
+        return self.chargeback_loss_yen - self.chargeback_recovered_yen
 
 
 def operator_report(*, year: int, month: int) -> OperatorReport:
@@ -319,21 +355,39 @@ def operator_report(*, year: int, month: int) -> OperatorReport:
     for entry_kind, account_kind, total in rows:
         sums[entry_kind, account_kind] += int(total)
 
-    settled = (EntryKind.RELEASE, EntryKind.SPLIT)
+    settled = (EntryKind.RELEASE, EntryKind.SPLIT, EntryKind.RELEASE_PART)
     return OperatorReport(
         year=year,
         month=month,
         funded_yen=sums[EntryKind.FUND, AccountKind.HOLD],
         released_yen=sum(-sums[kind, AccountKind.HOLD] for kind in settled)
         - sums[EntryKind.SPLIT, AccountKind.EXTERNAL],
-        refunded_yen=-sums[EntryKind.REFUND, AccountKind.HOLD],
+        refunded_yen=-sums[EntryKind.REFUND, AccountKind.HOLD]
+        - sums[EntryKind.CLOSE, AccountKind.HOLD],
         fee_yen=sum(sums[kind, AccountKind.FEE_REVENUE] for kind in settled),
         fee_tax_yen=sum(sums[kind, AccountKind.FEE_TAX] for kind in settled),
         withholding_yen=sum(sums[kind, AccountKind.WITHHOLDING_PAYABLE] for kind in settled),
         paid_out_yen=sums[EntryKind.WITHDRAW, AccountKind.PAYOUT_IN_FLIGHT]
         + sums[EntryKind.PAYOUT_FAILED, AccountKind.PAYOUT_IN_FLIGHT],
         chargeback_loss_yen=-sums[EntryKind.CHARGEBACK, AccountKind.LOSSES],
+        withholding_returned_yen=-sums[
+            EntryKind.WITHHOLDING_RETURN, AccountKind.WITHHOLDING_PAYABLE
+        ],
+        chargeback_recovered_yen=sums[EntryKind.CHARGEBACK_RECOVERY, AccountKind.LOSSES],
     )
+
+
+def operator_reports(*, year: int, month: int, months: int = 12) -> list[OperatorReport]:
+    """``operator_report`` for the ``months`` months up to ``year``-``month``, oldest first.
+
+    One query per month: each sums its month in the database, where a
+    year's postings would be too many to bucket here.
+    """
+    index = year * 12 + month - 1
+    return [
+        operator_report(year=at // 12, month=at % 12 + 1)
+        for at in range(index - months + 1, index + 1)
+    ]
 
 
 # --- joining entries to items -----------------------------------------------------------
@@ -348,24 +402,57 @@ class _Item:
     client_name: str
     worker_id: int | None
     worker_invoice_number: str
+    paid_price_yen: int | None = None  # what the payment was for, when not ``price_yen``
 
 
 def release_lines(entries: Iterable[JournalEntry]) -> list[ReleaseLine]:
-    """Each release entry as a ``ReleaseLine``, oldest first (3 queries in all)."""
+    """Each release entry as a ``ReleaseLine``, oldest first (4 queries in all).
+
+    A task answer's part of its batch's hold is a line of its own, titled by
+    the job and the unit's position.
+    """
     entries = list(
         JournalEntry.objects.filter(pk__in=[entry.pk for entry in entries])
         .prefetch_related("postings__account")
         .order_by("created_at", "pk")
     )
     items = _items([entry.reference for entry in entries])
+    positions = _task_answer_positions(entries)
 
     lines = []
     for entry in entries:
         item = items.get(entry.reference)
         if item is None:
             continue  # a hold that is not a work item (none yet); it has no statement line
+        position = positions.get(entry.pk)
+        if position is not None:
+            item = replace(item, title=f"{item.title} #{position}")
         lines.append(_release_line(entry, item))
     return lines
+
+
+def _task_answer_positions(entries: Sequence[JournalEntry]) -> dict[int, int]:
+    """The unit position of each task answer's part, by entry, read from its key (one query)."""
+    answer_of_entry = {
+        entry.pk: int(entry.dedupe_key.removeprefix(TASK_ANSWER_KEY_PREFIX))
+        for entry in entries
+        if entry.kind == EntryKind.RELEASE_PART
+        and entry.dedupe_key
+        and entry.dedupe_key.startswith(TASK_ANSWER_KEY_PREFIX)
+        and entry.dedupe_key.removeprefix(TASK_ANSWER_KEY_PREFIX).isdigit()
+    }
+    if not answer_of_entry:
+        return {}
+    position_of_answer = dict(
+        TaskAnswer.objects.filter(pk__in=answer_of_entry.values()).values_list(
+            "pk", "unit__position"
+        )
+    )
+    return {
+        entry_id: position_of_answer[answer_id]
+        for entry_id, answer_id in answer_of_entry.items()
+        if answer_id in position_of_answer
+    }
 
 
 def _release_line(entry: JournalEntry, item: _Item) -> ReleaseLine:
@@ -394,7 +481,7 @@ def _release_line(entry: JournalEntry, item: _Item) -> ReleaseLine:
 
 
 def _items(references: Sequence[str]) -> dict[str, _Item]:
-    """What each ``milestone:<id>`` and ``competition:<id>:prize:<n>`` reference names."""
+    """What each ``milestone:<id>``, ``competition:<id>:prize:<n>`` and ``task:<id>`` names."""
     ids: dict[str, list[int]] = defaultdict(list)
     prizes: dict[int, list[str]] = defaultdict(list)
     for reference in references:
@@ -434,6 +521,17 @@ def _items(references: Sequence[str]) -> dict[str, _Item]:
                 worker_id=None,
                 worker_invoice_number="",
             )
+    for batch in TaskBatch.objects.filter(pk__in=ids["task"]).select_related("job__client"):
+        items[f"task:{batch.pk}"] = _Item(
+            title=batch.job.title,
+            contract_title=batch.job.title,
+            price_yen=batch.unit_price_yen,
+            client_id=batch.job.client_id,
+            client_name=batch.job.client.display_name,
+            worker_id=None,
+            worker_invoice_number="",
+            paid_price_yen=batch.unit_count * batch.unit_price_yen,
+        )
     return items
 
 
