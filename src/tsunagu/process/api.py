@@ -1,8 +1,9 @@
-"""The process API: the order board, contract changes and disputes.
+"""The process API: the order board, contract changes, disputes and task units.
 
 Accepting a change may move money (an early end refunds, a cancellation
 splits a hold), so it takes an ``Idempotency-Key``. Disputes are resolved by
-operators in the back office, not here.
+operators in the back office, not here. A task unit's gold answer is shown
+to the batch's client only, never to a worker.
 """
 
 from typing import Annotated, Literal
@@ -15,20 +16,35 @@ from ninja.params.functions import Header
 
 from tsunagu.api.auth import SESSION, signed_in_user
 from tsunagu.api.idempotency import HEADER, IDEMPOTENT
-from tsunagu.api.lookups import contract_visible
+from tsunagu.api.lookups import contract_visible, job_managed, job_visible
+from tsunagu.api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, paginate
 from tsunagu.errors import NotFound
-from tsunagu.process import changes, disputes
+from tsunagu.process import changes, disputes, task_units
 from tsunagu.process.board import BoardFilter, Stage, board_counts, order_board
-from tsunagu.process.models import ContractChange, Dispute
+from tsunagu.process.models import ContractChange, Dispute, TaskAnswer, TaskAnswerStatus, TaskUnit
 from tsunagu.process.schemas import (
+    BatchQualityOut,
     BoardOut,
     ChangeDeclineIn,
     ChangeIn,
     ChangeOut,
     DisputeIn,
     DisputeOut,
+    TaskAnswerOut,
+    TaskAnswerPageOut,
+    TaskAnswerReviewIn,
+    TaskAnswerSubmitIn,
+    TaskClaimOut,
+    UnitPageOut,
+    UnitsAddedOut,
+    UnitsAddIn,
 )
-from tsunagu.work.models import Milestone
+from tsunagu.process.task_selectors import (
+    task_answers_live_count,
+    task_answers_of_batch,
+    task_units_overview,
+)
+from tsunagu.work.models import Job, Milestone, TaskBatch
 
 router = Router(tags=["orders"])
 
@@ -185,3 +201,173 @@ def dispute_open_endpoint(
 def dispute_withdraw_endpoint(request: HttpRequest, dispute_id: int) -> Dispute:
     dispute = get_object_or_404(Dispute, pk=dispute_id)
     return disputes.dispute_withdraw(dispute=dispute, by=signed_in_user(request))
+
+
+# --- task units -------------------------------------------------------------------
+
+
+def _task_batch(job: Job) -> TaskBatch:
+    """The job's batch; a job of another format has no units to speak of."""
+    batch: TaskBatch | None = getattr(job, "task_batch", None) if job.format == "task" else None
+    if batch is None:
+        raise NotFound(_("No such job."))
+    return batch
+
+
+def _task_answer(answer_id: int) -> TaskAnswer:
+    """An answer; the services answer 404 to anyone but its worker or client."""
+    answer = TaskAnswer.objects.filter(pk=answer_id).first()
+    if answer is None:
+        raise NotFound(_("No such answer."))
+    return answer
+
+
+@router.post(
+    "/jobs/{job_id}/units",
+    auth=SESSION,
+    response={201: UnitsAddedOut},
+    tags=["tasks"],
+    operation_id="task_units_add",
+    summary="Add units to my task batch, each with its choices and an optional gold answer",
+)
+def task_units_add_endpoint(
+    request: HttpRequest, job_id: int, payload: UnitsAddIn
+) -> Status[dict[str, object]]:
+    user = signed_in_user(request)
+    batch = _task_batch(job_managed(user, job_id))
+    units = [
+        task_units.UnitSpec(
+            payload=unit.payload.model_dump(exclude_none=True),
+            choices=unit.choices,
+            gold_answer=unit.gold_answer,
+        )
+        for unit in payload.units
+    ]
+    added = task_units.task_units_add(
+        batch=batch, by=user, units=units, redundancy=payload.redundancy
+    )
+    return Status(201, {"added": len(added), "unit_ids": [unit.pk for unit in added]})
+
+
+@router.get(
+    "/jobs/{job_id}/units",
+    auth=SESSION,
+    response=UnitPageOut,
+    tags=["tasks"],
+    operation_id="task_units_list",
+    summary="My task batch's units, in order, with their answers counted and their consensus",
+)
+def task_units_list(
+    request: HttpRequest,
+    job_id: int,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[TaskUnit]:
+    batch = _task_batch(job_managed(signed_in_user(request), job_id))
+    return paginate(
+        task_units_overview(batch=batch), cursor=cursor, limit=limit, newest_first=False
+    )
+
+
+@router.post(
+    "/jobs/{job_id}/units/claim",
+    auth=SESSION,
+    response={201: TaskClaimOut},
+    tags=["tasks"],
+    operation_id="task_unit_claim",
+    summary="Claim the next unit to answer in a batch I joined (its payload and choices)",
+)
+def task_unit_claim_endpoint(request: HttpRequest, job_id: int) -> Status[dict[str, object]]:
+    user = signed_in_user(request)
+    batch = _task_batch(job_visible(user, job_id))
+    answer = task_units.task_unit_claim(batch=batch, worker=user)
+    return Status(
+        201,
+        {
+            "answer_id": answer.pk,
+            "unit_id": answer.unit_id,
+            "payload": answer.unit.payload,
+            "choices": answer.unit.choices,
+            "claim_expires_at": answer.claim_expires_at,
+            "live_answers": task_answers_live_count(batch=batch, worker=user),
+            "per_worker_cap": batch.per_worker_cap,
+        },
+    )
+
+
+@router.get(
+    "/jobs/{job_id}/task-answers",
+    auth=SESSION,
+    response=TaskAnswerPageOut,
+    tags=["tasks"],
+    operation_id="task_answers_list",
+    summary="My task batch's answers, oldest claim first; ?status=submitted awaits review",
+)
+def task_answers_list(
+    request: HttpRequest,
+    job_id: int,
+    status: TaskAnswerStatus | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[TaskAnswer]:
+    batch = _task_batch(job_managed(signed_in_user(request), job_id))
+    answers = task_answers_of_batch(batch=batch, status=status)
+    return paginate(answers, cursor=cursor, limit=limit, newest_first=False)
+
+
+@router.post(
+    "/task-answers/{answer_id}/submit",
+    auth=SESSION,
+    response=TaskAnswerOut,
+    tags=["tasks"],
+    operation_id="task_answer_submit",
+    summary="Answer a unit I claimed with one of its choices",
+)
+def task_answer_submit_endpoint(
+    request: HttpRequest, answer_id: int, payload: TaskAnswerSubmitIn
+) -> TaskAnswer:
+    return task_units.task_answer_submit(
+        answer=_task_answer(answer_id), worker=signed_in_user(request), value=payload.value
+    )
+
+
+@router.post(
+    "/task-answers/{answer_id}/review",
+    auth=SESSION,
+    response=TaskAnswerOut,
+    tags=["tasks"],
+    operation_id="task_answer_review",
+    summary="Approve or reject (with a reason) an answer to my task batch",
+)
+def task_answer_review_endpoint(
+    request: HttpRequest, answer_id: int, payload: TaskAnswerReviewIn
+) -> TaskAnswer:
+    return task_units.task_answer_review(
+        answer=_task_answer(answer_id),
+        by=signed_in_user(request),
+        approve=payload.approve,
+        reason=payload.reason,
+    )
+
+
+@router.post(
+    "/jobs/{job_id}/quality",
+    auth=SESSION,
+    response=BatchQualityOut,
+    tags=["tasks"],
+    operation_id="task_batch_quality",
+    summary="Aggregate my task batch: consensus per unit, accuracy and flags per worker",
+)
+def task_batch_quality(request: HttpRequest, job_id: int) -> dict[str, object]:
+    # A POST: the aggregation writes each unit's consensus and the workers'
+    # tested skill evidence.
+    batch = _task_batch(job_managed(signed_in_user(request), job_id))
+    quality = task_units.task_batch_aggregate(batch=batch)
+    units = batch.units.count()
+    return {
+        "units": units,
+        "units_with_consensus": quality.units_with_consensus,
+        "consensus_coverage": quality.units_with_consensus / units if units else 0.0,
+        "flagged_worker_ids": quality.flagged_worker_ids,
+        "workers": quality.workers,
+    }

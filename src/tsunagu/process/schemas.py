@@ -1,12 +1,12 @@
-"""Bodies of the process API: the order board, contract changes and disputes."""
+"""Bodies of the process API: the order board, contract changes, disputes and task units."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, field_validator
 
-from tsunagu.api.limits import LongText, Title, Yen
+from tsunagu.api.limits import LongText, SmallCount, Title, Yen
 
 
 class OrderOut(Schema):
@@ -103,3 +103,163 @@ class DisputeOut(Schema):
     resolution: str
     resolved_at: datetime | None
     created_at: datetime
+
+
+# --- task units -------------------------------------------------------------------
+
+MAX_UNITS_PER_CALL = 1000
+
+
+class UnitPayloadIn(Schema):
+    """What the worker sees: a text, an image's address, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, max_length=2000)
+    image_url: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("image_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # Shown to workers as a link: only http(s), never javascript: or data:.
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("image_url must start with https:// or http://")
+        return value
+
+
+class UnitIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    payload: UnitPayloadIn
+    choices: list[Annotated[str, Field(max_length=100)]] = Field(max_length=20)
+    gold_answer: str | None = Field(default=None, max_length=100)
+
+
+class UnitsAddIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "redundancy": 3,
+                    "units": [
+                        {"payload": {"text": "しっぽを振っている"}, "choices": ["犬", "猫"]},
+                        {
+                            "payload": {"image_url": "https://example.jp/cat.jpg"},
+                            "choices": ["犬", "猫"],
+                            "gold_answer": "猫",
+                        },
+                    ],
+                }
+            ]
+        },
+    )
+
+    units: list[UnitIn] = Field(max_length=MAX_UNITS_PER_CALL)
+    redundancy: SmallCount = 1
+
+
+class UnitOut(Schema):
+    """A unit as its client sees it, with its answers counted."""
+
+    id: int
+    position: int
+    payload: dict[str, Any]
+    choices: list[str]
+    gold_answer: str
+    redundancy: int
+    claims: int
+    answers_submitted: int
+    answers_approved: int
+    answers_rejected: int
+    consensus_answer: str
+    consensus_confidence: float | None
+    aggregated_at: datetime | None
+
+
+class UnitPageOut(Schema):
+    items: list[UnitOut]
+    next_cursor: str | None
+
+
+class UnitsAddedOut(Schema):
+    added: int
+    unit_ids: list[int]
+
+
+class TaskClaimOut(Schema):
+    """The unit a worker is to answer: never its gold answer, nor whether it has one."""
+
+    answer_id: int
+    unit_id: int
+    payload: dict[str, Any]
+    choices: list[str]
+    claim_expires_at: datetime
+    live_answers: int
+    per_worker_cap: int
+
+
+class TaskAnswerOut(Schema):
+    """An answer as its worker sees it."""
+
+    id: int
+    unit_id: int
+    answer: str
+    status: str
+    reason: str
+    claimed_at: datetime
+    claim_expires_at: datetime
+    submitted_at: datetime | None
+    review_due_at: datetime | None
+    decided_at: datetime | None
+
+
+class TaskAnswerReviewOut(TaskAnswerOut):
+    """An answer as the client sees it: who gave it to which unit."""
+
+    worker_id: int
+    unit_position: int = Field(alias="unit.position")
+
+
+class TaskAnswerPageOut(Schema):
+    items: list[TaskAnswerReviewOut]
+    next_cursor: str | None
+
+
+class TaskAnswerSubmitIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"value": "猫"}]})
+
+    value: str = Field(max_length=100)
+
+
+class TaskAnswerReviewIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"approve": True},
+                {"approve": False, "reason": "画像は猫ではなく犬です。"},
+            ]
+        },
+    )
+
+    approve: bool
+    reason: LongText = ""
+
+
+class WorkerQualityOut(Schema):
+    worker_id: int
+    answers: int
+    accuracy: float
+    gold_answers: int
+    gold_accuracy: float | None
+    flagged: bool
+    test_score: int | None
+
+
+class BatchQualityOut(Schema):
+    units: int
+    units_with_consensus: int
+    consensus_coverage: float
+    flagged_worker_ids: list[int]
+    workers: list[WorkerQualityOut]

@@ -11,7 +11,9 @@ from tsunagu.web.views import (
     money,
     mypage,
     notifications,
+    operators,
     payouts,
+    tasks,
     workers,
 )
 
@@ -65,6 +67,9 @@ urlpatterns = [
         name="invitation_respond",
     ),
     path("invitations/send/", jobs.invitation_create, name="invitation_create"),
+    # operators (staff only)
+    path("operators/report/", operators.operator_report, name="operator_report"),
+    path("operators/report/csv/", operators.operator_report_csv, name="operator_report_csv"),
     # workers
     path("workers/", workers.worker_list, name="worker_list"),
     path("workers/<int:user_id>/", workers.worker_detail, name="worker_detail"),
@@ -76,6 +81,27 @@ urlpatterns = [
     path("jobs/<int:job_id>/enter/", jobs.competition_enter, name="competition_enter"),
     path("jobs/<int:job_id>/award/", jobs.competition_award, name="competition_award"),
     path("jobs/<int:job_id>/close/", jobs.job_close, name="job_close"),
+    # task batches: the worker's work page, the client's 作業管理 and 品質
+    path("jobs/<int:job_id>/tasks/work/", tasks.task_work, name="task_work"),
+    path("jobs/<int:job_id>/tasks/claim/", tasks.task_claim, name="task_claim"),
+    path("jobs/<int:job_id>/tasks/manage/", tasks.task_manage, name="task_manage"),
+    path("jobs/<int:job_id>/tasks/units/", tasks.task_units_add, name="task_units_add"),
+    path(
+        "jobs/<int:job_id>/tasks/approve/",
+        tasks.task_answers_approve,
+        name="task_answers_approve",
+    ),
+    path("jobs/<int:job_id>/tasks/quality/", tasks.task_quality, name="task_quality"),
+    path(
+        "task-answers/<int:answer_id>/submit/",
+        tasks.task_answer_submit,
+        name="task_answer_submit",
+    ),
+    path(
+        "task-answers/<int:answer_id>/review/",
+        tasks.task_answer_review,
+        name="task_answer_review",
+    ),
     path("proposals/<int:proposal_id>/accept/", jobs.proposal_accept, name="proposal_accept"),
     path("proposals/<int:proposal_id>/decline/", jobs.proposal_decline, name="proposal_decline"),
     path(

@@ -35,6 +35,7 @@ RECEIPT_COLUMNS = (
     "amount_yen",
     "consumption_tax_yen",
     "worker_invoice_number",
+    "withholding_returned_yen",
 )
 PAYMENT_REPORT_COLUMNS = (
     "worker_id",
