@@ -29,6 +29,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 PLATFORM = "platform"  # the reference of the platform's own accounts
 
@@ -198,7 +199,7 @@ class HoldState(models.TextChoices):
     RELEASED = "released", _("Released")
     REFUNDED = "refunded", _("Refunded")
     SPLIT = "split", _("Split")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("hold state", "Closed")  # not the job's 募集終了
 
 
 class Hold(models.Model):
