@@ -340,9 +340,9 @@ def _answer_approved(answer: TaskAnswer, *, batch_id: int) -> None:
 # --- closing a batch ------------------------------------------------------
 
 
-@ledger_transaction
 # TODO(#4): closing or completing the job through work.services does not close its batch;
 # the client calls this. The sweep should close batches whose job has ended.
+@ledger_transaction
 def task_batch_close(*, job: Job, by: User | None) -> TaskBatch:
     """Close a task batch: open claims expire, the unused units are refunded.
 
