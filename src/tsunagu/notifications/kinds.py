@@ -28,6 +28,9 @@ class Kind(models.TextChoices):
     REVISION_REQUESTED = "revision_requested", _("Revision requested")
     DELIVERY_APPROVED = "delivery_approved", _("Delivery approved")
     DELIVERY_AUTO_APPROVED = "delivery_auto_approved", _("Delivery approved automatically")
+    # to both sides
+    DELIVERY_OVERDUE = "delivery_overdue", _("Delivery date passed")
+    PAYMENT_DUE_SOON = "payment_due_soon", _("Payment due under the freelance act")
 
 
 HEADLINES: dict[str, Promise] = {
@@ -44,6 +47,8 @@ HEADLINES: dict[str, Promise] = {
     Kind.DELIVERY_AUTO_APPROVED: _(
         "“%(contract_title)s” is approved after the review period and the payment released"
     ),
+    Kind.DELIVERY_OVERDUE: _("The delivery date of “%(contract_title)s” has passed"),
+    Kind.PAYMENT_DUE_SOON: _("Payment for “%(contract_title)s” falls due soon"),
 }
 
 

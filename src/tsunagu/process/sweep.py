@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from tsunagu.process.reminders import deadline_warnings_send
 from tsunagu.process.selectors import payment_deadlines_at_risk
 from tsunagu.process.services import deliveries_auto_approve
 from tsunagu.process.task_units import task_answers_auto_approve, task_claims_expire
@@ -31,6 +32,7 @@ class SweepResult:
     task_answers_auto_approved: int
     task_claims_expired: int
     competitions_closed: int = 0
+    warnings_sent: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -38,7 +40,6 @@ class SweepResult:
 
 def sweep_run(*, now: datetime | None = None) -> SweepResult:
     """Run every due step once; returns what each step did."""
-    # TODO(#4): overdue warnings, reminders and notifications join the sweep.
     now = now or timezone.now()
     approved = deliveries_auto_approve(now=now)
     answers_approved = task_answers_auto_approve(now=now)
@@ -58,6 +59,7 @@ def sweep_run(*, now: datetime | None = None) -> SweepResult:
         task_answers_auto_approved=answers_approved,
         task_claims_expired=claims_expired,
         competitions_closed=competitions_closed,
+        warnings_sent=deadline_warnings_send(now=now),
     )
     logger.info("process: sweep done %s", result.as_dict())
     return result
