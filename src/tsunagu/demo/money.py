@@ -27,11 +27,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from tqdm import tqdm
 
 from tsunagu.accounts.models import User
 from tsunagu.demo.names import GIVEN_NAMES
 from tsunagu.demo.write_people import OPERATOR_EMAIL, SHOWCASE_CLIENT_EMAIL
+from tsunagu.errors import DomainError
 from tsunagu.payments import funding
 from tsunagu.payments.bank_accounts import bank_account_register, bank_account_review
 from tsunagu.payments.models import Account, AccountKind, PaymentMethod, Payout, PayoutStatus
@@ -43,8 +45,9 @@ from tsunagu.payments.payouts import (
     payout_request,
     payout_review,
 )
+from tsunagu.process import changes, disputes, task_units
 from tsunagu.process import services as process
-from tsunagu.process.models import Delivery
+from tsunagu.process.models import ChangeKind, Delivery
 from tsunagu.work import escrow
 from tsunagu.work.models import (
     Competition,
@@ -61,17 +64,30 @@ logger = logging.getLogger(__name__)
 OUTCOMES: tuple[tuple[str, float], ...] = (
     ("unpaid", 0.12),
     ("transfer_pending", 0.08),
-    ("in_progress", 0.22),
-    ("awaiting_review", 0.18),
+    ("in_progress", 0.20),
+    ("awaiting_review", 0.17),
     ("review_overdue", 0.08),
     ("revision", 0.07),
-    ("approved", 0.23),
+    ("approved", 0.20),
     ("cancelled", 0.02),
+    ("disputed", 0.03),
+    ("change_proposed", 0.03),
 )
 # The showcase client sees one of each of these first.
 SHOWCASE_OUTCOMES = ("awaiting_review", "in_progress", "transfer_pending", "approved")
 OVERDUE_BY = timedelta(days=16)
 TASK_BATCHES_FUNDED = 5
+DEMO_UNITS_PER_BATCH = 12
+DEMO_REDUNDANCY = 2
+DEMO_CHOICES = ("家電", "食品", "衣料品")
+DEMO_ITEMS = (
+    ("4K対応の液晶テレビ 55インチ", "家電"),
+    ("北海道産の生乳を使ったプリン", "食品"),
+    ("綿100%の長袖シャツ", "衣料品"),
+    ("コードレス掃除機", "家電"),
+    ("有機栽培の緑茶 100g", "食品"),
+    ("撥水加工のウインドブレーカー", "衣料品"),
+)
 DEMO_CARD = "tok_demo"  # a token the test card gateway accepts
 DELIVERY_NOTE = "ご依頼の作業が完了しましたので納品いたします。ご確認をお願いいたします。"
 
@@ -166,6 +182,16 @@ def _carry(
     if outcome == "cancelled":
         escrow.milestone_cancel(milestone=milestone, by=operator)
         return
+    if outcome == "change_proposed":
+        changes.contract_change_propose(
+            contract=contract,
+            by=worker,
+            kind=ChangeKind.CHANGE_DEADLINE,
+            milestone=milestone,
+            due_date=timezone.localdate(now) + timedelta(days=21),
+            reason="資料の追加をいただいたため、納期を延ばしていただけますか。",
+        )
+        return
 
     delivery = process.delivery_submit(
         milestone=milestone, by=worker, message=DELIVERY_NOTE, files=[_delivery_file()]
@@ -181,6 +207,10 @@ def _carry(
         )
     elif outcome == "approved":
         process.delivery_approve(delivery=delivery, by=client)
+    elif outcome == "disputed":
+        disputes.dispute_open(
+            milestone=milestone, by=client, reason="納品物が仕様書の範囲を満たしていません。"
+        )
 
 
 def _pay(milestone: Milestone, *, client: User, operator: User, rng: np.random.Generator) -> None:
@@ -223,15 +253,56 @@ def _prizes_fund(rng: np.random.Generator) -> int:
 
 
 def _batches_fund() -> int:
-    """The first ``TASK_BATCHES_FUNDED`` open task batches are paid for by card."""
+    """The first ``TASK_BATCHES_FUNDED`` open task batches are paid for by card,
+    given units (a few with gold answers), and worked on by those who joined."""
     batches = TaskBatch.objects.filter(job__status=JobStatus.OPEN).select_related("job__client")
     funded = 0
     for batch in batches.order_by("pk")[:TASK_BATCHES_FUNDED]:
         escrow.task_batch_fund(
             job=batch.job, by=batch.job.client, method=PaymentMethod.CARD, card_token=DEMO_CARD
         )
+        _units_work(batch)
         funded += 1
     return funded
+
+
+def _units_work(batch: TaskBatch) -> None:
+    """Units to classify, each answered by two; the client reviews the first answers."""
+    count = min(DEMO_UNITS_PER_BATCH, batch.unit_count // DEMO_REDUNDANCY)
+    if count == 0:
+        return
+    specs = [
+        task_units.UnitSpec(
+            payload={"text": f"商品説明 No.{n + 1}: {DEMO_ITEMS[n % len(DEMO_ITEMS)][0]}"},
+            choices=list(DEMO_CHOICES),
+            gold_answer=DEMO_ITEMS[n % len(DEMO_ITEMS)][1] if n % 4 == 0 else None,
+        )
+        for n in range(count)
+    ]
+    task_units.task_units_add(
+        batch=batch, by=batch.job.client, units=specs, redundancy=DEMO_REDUNDANCY
+    )
+    workers = [p.worker for p in batch.participants.select_related("worker").order_by("pk")[:3]]
+    for index, worker in enumerate(workers):
+        for _round in range(3):
+            try:
+                answer = task_units.task_unit_claim(batch=batch, worker=worker)
+            except DomainError:
+                break  # the cap, the qualification or the units ran out
+            value = _demo_answer(answer.unit.payload["text"], careless=index == 2)
+            answer = task_units.task_answer_submit(answer=answer, worker=worker, value=value)
+            if index == 0:
+                task_units.task_answer_review(answer=answer, by=batch.job.client, approve=True)
+
+
+def _demo_answer(text: str, *, careless: bool) -> str:
+    """The right category for the text, or (for a careless worker) always the first."""
+    if careless:
+        return DEMO_CHOICES[0]
+    for item, category in DEMO_ITEMS:
+        if item in text:
+            return category
+    return DEMO_CHOICES[0]
 
 
 def _payouts(*, operator: User) -> dict[str, int]:
