@@ -27,6 +27,7 @@ class Bench(Protocol):
 
 BENCHES: dict[str, str] = {
     "ledger": "tsunagu.payments.bench",
+    "matching": "tsunagu.matching.bench",
 }
 
 
