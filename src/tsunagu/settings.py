@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tsunagu.notifications",
     "tsunagu.work",
     "tsunagu.process",
+    "tsunagu.insights",
     "tsunagu.matching",
     "tsunagu.payments",
     "tsunagu.api",
