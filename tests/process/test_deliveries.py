@@ -178,27 +178,29 @@ def test_two_sweeps_at_once_release_each_delivery_once(taxonomy, funded):
     for milestone in milestones:
         milestone.refresh_from_db()
         deliver(milestone)
-    later = timezone.now() + timedelta(days=15)
-
-    # when: two sweeps run at the same moment on their own connections
+    # when: 15 days later, two whole sweeps run at the same moment on their own
+    # connections (time_machine moves the clock of every thread)
     counts: list[int] = []
     barrier = threading.Barrier(2)
 
     def sweep() -> None:
         try:
             barrier.wait()
-            counts.append(services.deliveries_auto_approve(now=later))
+            counts.append(sweep_run().deliveries_auto_approved)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        threads = [threading.Thread(target=sweep) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        again = sweep_run().deliveries_auto_approved
 
     # then: every delivery approved once between them, each worker paid once
     assert sum(counts) == len(milestones)
+    assert again == 0
     assert all(balance_of(milestone) == 8_580 for milestone in milestones)
     assert ledger_check().problems == []
 
