@@ -63,9 +63,11 @@ def passes(workers: WorkerArrays, w: int, filters: Filters) -> bool:
     return all(checks)
 
 
-def test_the_top_workers_equal_a_scan_of_every_worker_when_no_cap_bites(workers, index, jobs):
+@pytest.mark.parametrize("first_block", [NO_CAP, 16, 2])
+def test_the_top_workers_equal_a_scan_of_every_worker(workers, index, jobs, first_block):
     levels = held(workers)
     every = np.arange(N_WORKERS)
+    cut = 0
     for job in jobs:
         # given: every worker scored, filtered and sorted the slow way
         scores = score_workers(index, job, every, HandWeights()).score
@@ -77,14 +79,55 @@ def test_the_top_workers_equal_a_scan_of_every_worker_when_no_cap_bites(workers,
         expected = sorted(eligible, key=lambda w: (-scores[w], w))[:20]
 
         # when
-        ranking = top_workers(index, job, k=20, per_skill_cap=NO_CAP)
+        ranking = top_workers(index, job, k=20, per_skill_cap=first_block)
         exact = top_workers_exact(index, job, k=20)
 
-        # then
-        assert not ranking.capped
+        # then: exact, whether or not the walk stopped before the lists' ends
+        cut += ranking.capped
         assert ranking.workers.tolist() == expected
         assert exact.workers.tolist() == expected
         assert ranking.scores.tolist() == [scores[w] for w in expected]
+    if first_block < NO_CAP:
+        assert cut > 0, "the early stop never cut a list: the test does not exercise it"
+
+
+def test_the_top_workers_equal_the_exact_ranking_on_larger_data_with_the_early_stop():
+    # given: enough workers that the walk stops well before the lists' ends
+    workers = workers_synthetic(20_000, n_skills=80, skills_per_worker=8, seed=21)
+    index = skill_index_build(workers)
+    jobs = jobs_synthetic(40, n_skills=80, seed=22)
+    cut, read = 0, []
+
+    for job in jobs:
+        # when
+        ranking = top_workers(index, job, k=20, per_skill_cap=32)
+        exact = top_workers_exact(index, job, k=20, explain=False)
+
+        # then
+        assert ranking.workers.tolist() == exact.workers.tolist()
+        assert ranking.scores.tolist() == exact.scores.tolist()
+        cut += ranking.capped
+        read.append(ranking.candidates / max(exact.candidates, 1))
+    assert cut > len(jobs) // 2
+    assert np.median(read) < 0.5
+
+
+def test_a_tolerance_bounds_what_is_left_out(workers, index, jobs):
+    every = np.arange(N_WORKERS)
+    for job in jobs:
+        # given
+        scores = score_workers(index, job, every, HandWeights()).score
+        exact = top_workers_exact(index, job, k=20, explain=False)
+
+        # when
+        ranking = top_workers(index, job, k=20, per_skill_cap=2, tolerance=0.1)
+
+        # then: nobody left out beats the k-th returned score by more than 10%
+        if len(exact.workers) < 20:
+            assert sorted(ranking.workers.tolist()) == sorted(exact.workers.tolist())
+            continue
+        left_out = np.setdiff1d(exact.workers, ranking.workers)
+        assert np.all(scores[left_out] <= ranking.scores[-1] * 1.1 + 1e-12)
 
 
 def test_scores_follow_the_documented_formula(workers, index, jobs):

@@ -39,6 +39,9 @@ QUALITY_STEPS = 13_107
 MAX_WORKERS = 2**32 - 1
 MAX_SKILLS = 2**16 - 1
 
+# Highest separate bucket of category history counts.
+HISTORY_TOP = 5
+
 # Rating stored in tenths; 0 means "no rating yet".
 UNRATED = 0
 
@@ -98,6 +101,15 @@ class SkillIndex:
     flags: NDArray[np.uint8]
     category_done: NDArray[np.uint16]
     static: NDArray[np.float32]
+    # Per category, the workers with completed contracts there, best first:
+    # min(done, history_cap) descending, then static quality, then worker.
+    # Bucket ``b`` is ``category * top + (top - count)`` with ``top`` =
+    # ``category_top``; ``ranked_indptr`` likewise splits the ranked lists
+    # into buckets ``skill * 5 + (5 - level)``.
+    category_top: int
+    category_indptr: NDArray[np.int64]
+    category_workers: NDArray[np.int32]
+    ranked_indptr: NDArray[np.int64]
 
     def nbytes(self) -> int:
         """Bytes held by the index's arrays (the CSR matrix included)."""
@@ -147,9 +159,7 @@ def skill_index_build(workers: WorkerArrays, *, weights: HandWeights | None = No
 
     # Holders best first: sort packed keys (skill, rank within skill, worker).
     skill_of_entry = np.repeat(np.arange(workers.n_skills, dtype=np.uint64), np.diff(column_indptr))
-    quality = np.minimum(
-        (static[column_workers] * (QUALITY_STEPS - 1)).astype(np.uint64), QUALITY_STEPS - 1
-    )
+    quality = static_quality(static[column_workers])
     rank = (5 - column_levels.astype(np.uint64)) * QUALITY_STEPS + (QUALITY_STEPS - 1 - quality)
     keys = (skill_of_entry << np.uint64(48)) | (rank << np.uint64(32))
     keys |= column_workers.astype(np.uint64)
@@ -158,7 +168,14 @@ def skill_index_build(workers: WorkerArrays, *, weights: HandWeights | None = No
     ranked_levels = (5 - ((keys >> np.uint64(32)) & np.uint64(0xFFFF)) // QUALITY_STEPS).astype(
         np.int8
     )
+    ranked_indptr = _bucket_indptr(
+        (keys >> np.uint64(48)).astype(np.int64) * 5 + (5 - ranked_levels), workers.n_skills * 5
+    )
     del keys, quality, rank, skill_of_entry
+
+    category_done = np.asarray(workers.category_done).astype(np.uint16)
+    category_top = max(1, min(weights.history_cap, HISTORY_TOP))
+    category_indptr, category_workers = _category_lists(category_done, static, category_top)
 
     return SkillIndex(
         n_workers=n,
@@ -178,9 +195,51 @@ def skill_index_build(workers: WorkerArrays, *, weights: HandWeights | None = No
         hours=hours,
         prefecture=prefecture,
         flags=flags,
-        category_done=np.asarray(workers.category_done).astype(np.uint16),
+        category_done=category_done,
         static=static,
+        category_top=category_top,
+        category_indptr=category_indptr,
+        category_workers=category_workers,
+        ranked_indptr=ranked_indptr,
     )
+
+
+def static_quality(static: NDArray[np.float32]) -> NDArray[np.uint64]:
+    """The quantised static quality that orders lists: ``floor(static * (Q - 1))``."""
+    scaled = (static * (QUALITY_STEPS - 1)).astype(np.uint64)
+    result: NDArray[np.uint64] = np.minimum(scaled, QUALITY_STEPS - 1)
+    return result
+
+
+def _bucket_indptr(bucket: NDArray[np.int64], n_buckets: int) -> NDArray[np.int64]:
+    """Start of each bucket in an array sorted by ``bucket``, and the end."""
+    indptr = np.zeros(n_buckets + 1, dtype=np.int64)
+    np.cumsum(np.bincount(bucket, minlength=n_buckets), out=indptr[1:])
+    return indptr
+
+
+def _category_lists(
+    category_done: NDArray[np.uint16], static: NDArray[np.float32], top: int
+) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+    """Per category, workers with history there: capped count, then quality, descending.
+
+    Counts are capped at ``top`` (at most ``HISTORY_TOP``, so that the rank
+    fits 16 bits); the top bucket holds every count at or above it.
+    """
+    n_categories = category_done.shape[1] if category_done.ndim == 2 else 0
+    if n_categories > MAX_SKILLS:
+        raise ValueError("too many categories for the packed ranking key")
+    worker, category = np.nonzero(category_done)
+    counts = np.minimum(category_done[worker, category], top).astype(np.uint64)
+    quality = static_quality(static[worker])
+    rank = (np.uint64(top) - counts) * QUALITY_STEPS + (QUALITY_STEPS - 1 - quality)
+    keys = (category.astype(np.uint64) << np.uint64(48)) | (rank << np.uint64(32))
+    keys |= worker.astype(np.uint64)
+    keys.sort()
+    ordered = (keys & np.uint64(MAX_WORKERS)).astype(np.int32)
+    below_top = (((keys >> np.uint64(32)) & np.uint64(0xFFFF)) // QUALITY_STEPS).astype(np.int64)
+    bucket = (keys >> np.uint64(48)).astype(np.int64) * top + below_top
+    return _bucket_indptr(bucket, n_categories * top), ordered
 
 
 def worker_levels(index: SkillIndex, workers: NDArray[np.integer], skill: int) -> NDArray[np.int8]:

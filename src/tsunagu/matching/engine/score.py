@@ -150,6 +150,41 @@ def workers_pass(index: SkillIndex, filters: Filters, workers: IntArray) -> NDAr
     )
 
 
+# Workers whose matrix rows are gathered at once in ``skill_levels``.
+LEVELS_CHUNK = 65_536
+
+
+def skill_levels(index: SkillIndex, workers: IntArray, skills: tuple[int, ...]) -> NDArray[np.int8]:
+    """Workers x ``skills`` levels (0 where not held), read from the workers' CSR rows.
+
+    A worker's row is a few contiguous entries, so this reads little memory
+    per worker whatever the skills' popularity (a binary search in a popular
+    skill's column would touch many cache lines).
+    """
+    result = np.zeros((len(workers), len(skills)), dtype=np.int8)
+    if not skills or len(workers) == 0:
+        return result
+    if len(workers) > LEVELS_CHUNK:
+        # Many workers (the exact scan, sorted): a search per skill column is cheaper.
+        for i, skill in enumerate(skills):
+            result[:, i] = worker_levels(index, workers, skill)
+        return result
+    column = np.full(index.n_skills, -1, dtype=np.int64)
+    column[list(skills)] = np.arange(len(skills))
+    indptr, indices, data = index.matrix.indptr, index.matrix.indices, index.matrix.data
+    for first in range(0, len(workers), LEVELS_CHUNK):
+        chunk = workers[first : first + LEVELS_CHUNK]
+        starts = indptr[chunk]
+        counts = indptr[chunk + 1] - starts
+        row = np.repeat(np.arange(len(chunk)), counts)
+        offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        at = np.repeat(starts, counts) + offset
+        where = column[indices[at]]
+        hit = where >= 0
+        result[first + row[hit], where[hit]] = data[at[hit]]
+    return result
+
+
 def score_workers(
     index: SkillIndex, job: JobQuery, workers: IntArray, weights: HandWeights
 ) -> Scores:
@@ -157,21 +192,19 @@ def score_workers(
     n = len(workers)
 
     # Fit: coverage of the required skills with levels against the minimum.
-    required_levels = np.empty((n, len(job.required)), dtype=np.int8)
+    held = skill_levels(index, workers, job.required + job.nice)
+    required_levels = held[:, : len(job.required)]
     coverage = np.zeros(n)
     level_sum = np.zeros(n)
-    for i, (skill, minimum) in enumerate(zip(job.required, job.min_levels, strict=True)):
-        levels = worker_levels(index, workers, skill)
-        required_levels[:, i] = levels
+    for i, minimum in enumerate(job.min_levels):
+        levels = required_levels[:, i]
         partial = weights.partial_credit * levels / minimum
         coverage += np.where(levels >= minimum, 1.0, partial)
         level_sum += levels
     fit = coverage / len(job.required)
     fit += weights.level_bonus * level_sum / (5.0 * len(job.required))
 
-    nice_levels = np.empty((n, len(job.nice)), dtype=np.int8)
-    for i, skill in enumerate(job.nice):
-        nice_levels[:, i] = worker_levels(index, workers, skill)
+    nice_levels = held[:, len(job.required) :]
     if job.nice:
         fit += weights.nice_bonus * (nice_levels > 0).mean(axis=1)
 
