@@ -521,9 +521,10 @@ def chargeback_record(*, reference: str, amount_yen: int, dedupe_key: str) -> Jo
     hold.charged_back_yen += amount_yen
     hold.save(update_fields=["charged_back_yen", "updated_at"])
 
-    # TODO(#payments): recover a chargeback from a still-funded hold or from
-    # the worker's balance; for now the platform absorbs it and the hold
-    # can no longer be refunded or split.
+    # The loss is recovered from the worker's balance for a released hold by
+    # payments.recoveries (called from funding.payment_chargeback).
+    # TODO(#3): a chargeback on a still-funded hold is not taken from the hold;
+    # the platform absorbs it and the hold can no longer be refunded or split.
     logger.warning(
         "payments: chargeback of %d yen on %s (entry %s)", amount_yen, reference, entry.pk
     )
